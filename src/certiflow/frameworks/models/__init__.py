@@ -1,0 +1,17 @@
+from .certification import AccessRoute, Certification, Certifier, StatisticsRow
+from .framework import Activity, Assessment, Block, Competency, Criterion, Framework
+from .pending import PendingImport
+
+__all__ = [
+    "AccessRoute",
+    "Activity",
+    "Assessment",
+    "Block",
+    "Certification",
+    "Certifier",
+    "Competency",
+    "Criterion",
+    "Framework",
+    "PendingImport",
+    "StatisticsRow",
+]

@@ -1,0 +1,20 @@
+import os
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+#: The three source documents, kept byte for byte in the shared folder beside the repository.
+SEEDS_DIR = Path(os.environ.get("CERTIFLOW_SEEDS_DIR", REPO_ROOT.parent / "shared" / "seeds"))
+SEED_000 = SEEDS_DIR / "000_4ae278d368183100.txt"
+SEED_001 = SEEDS_DIR / "001_c459e45e6be1a8f1.txt"
+SEED_003 = SEEDS_DIR / "003_0ffbd60cb05e4341.txt"
+
+
+@pytest.fixture(scope="session")
+def seed_texts() -> dict[str, str]:
+    return {
+        "000": SEED_000.read_text(encoding="utf-8"),
+        "001": SEED_001.read_text(encoding="utf-8"),
+        "003": SEED_003.read_text(encoding="utf-8"),
+    }
