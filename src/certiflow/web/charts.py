@@ -42,4 +42,9 @@ def rate_chart(rows) -> dict:
             if (value := getattr(row, field)) is not None
         ]
         groups.append(Group(x=index * GROUP_WIDTH, label=str(row.year), bars=bars))
-    return {"groups": groups, "width": (len(rows) + 1) * GROUP_WIDTH, "baseline": BASELINE, "series": RATE_SERIES}
+    return {
+        "groups": groups,
+        "width": (len(rows) + 1) * GROUP_WIDTH,
+        "baseline": BASELINE,
+        "series": RATE_SERIES,
+    }

@@ -33,8 +33,14 @@ class ConfirmForm(forms.Form):
         help_text=_("Required when the document has no RNCP code, e.g. ICART-MIC."),
     )
     version = forms.CharField(
-        label=_("Version label"), max_length=64, required=False, help_text=_("e.g. 2024. Default: the next number.")
+        label=_("Version label"),
+        max_length=64,
+        required=False,
+        help_text=_("e.g. 2024. Default: the next number."),
     )
     title = forms.CharField(
-        label=_("Title"), max_length=500, required=False, help_text=_("Required when the document does not state it.")
+        label=_("Title"),
+        max_length=500,
+        required=False,
+        help_text=_("Required when the document does not state it."),
     )

@@ -32,7 +32,8 @@ def certification_list(request: HttpRequest) -> HttpResponse:
 
 def certification_detail(request: HttpRequest, code: str) -> HttpResponse:
     certification = get_object_or_404(
-        Certification.objects.prefetch_related("certifiers", "access_routes", "statistics", "frameworks"), code=code
+        Certification.objects.prefetch_related("certifiers", "access_routes", "statistics", "frameworks"),
+        code=code,
     )
     frameworks = list(certification.frameworks.all())
     if not frameworks:
@@ -52,7 +53,10 @@ def certification_detail(request: HttpRequest, code: str) -> HttpResponse:
             "chart": rate_chart(statistics),
             "nomenclatures": [
                 (_("NSF"), [(c, certification.label("nsf", c)) for c in certification.nsf]),
-                (_("Formacode"), [(c, certification.label("formacodes", c)) for c in certification.formacodes]),
+                (
+                    _("Formacode"),
+                    [(c, certification.label("formacodes", c)) for c in certification.formacodes],
+                ),
                 (_("ROME"), [(c, certification.label("rome", c)) for c in certification.rome]),
             ],
             "replaced": [(c, certification.label("replaces", c)) for c in certification.replaces],
@@ -104,19 +108,29 @@ def import_preview(request: HttpRequest, pk) -> HttpResponse:
         else:
             framework = outcome.framework
             if outcome.created:
-                messages.success(request, _("Imported as %(code)s version %(version)s.") % {
-                    "code": framework.certification.code, "version": framework.version})
+                messages.success(
+                    request,
+                    _("Imported as %(code)s version %(version)s.")
+                    % {"code": framework.certification.code, "version": framework.version},
+                )
             else:
-                messages.info(request, _("This document was already imported (%(code)s version %(version)s); "
-                                         "nothing changed.") % {"code": framework.certification.code,
-                                                                 "version": framework.version})
+                messages.info(
+                    request,
+                    _("This document was already imported (%(code)s version %(version)s); nothing changed.")
+                    % {"code": framework.certification.code, "version": framework.version},
+                )
             url = reverse("web:certification-detail", args=[framework.certification.code])
             return redirect(f"{url}?version={framework.version}")
     return render(
         request,
         "web/import_preview.html",
-        {"pending": pending, "form": form, "refusal": refusal, "counts": document_counts(pending.document),
-         "document": pending.document},
+        {
+            "pending": pending,
+            "form": form,
+            "refusal": refusal,
+            "counts": document_counts(pending.document),
+            "document": pending.document,
+        },
         status=400 if refusal or form.errors else 200,
     )
 

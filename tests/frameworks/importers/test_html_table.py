@@ -33,7 +33,10 @@ def test_seed_000_blocks_have_their_titles_and_counts(seed):
     assert [(b["code"], b["title"]) for b in blocks] == [
         ("BC01", "Concevoir et participer à la direction d'une politique ou d'une programmation culturelle"),
         ("BC02", "Piloter les aspects financiers et administratifs d'un projet culturel"),
-        ("BC03", "Définir et mettre en œuvre les stratégies de communication, de médiation et de marketing culturel"),
+        (
+            "BC03",
+            "Définir et mettre en œuvre les stratégies de communication, de médiation et de marketing culturel",
+        ),
         ("BC04", "Gérer les équipes dédiées à un projet culturel"),
     ]
     assert all(b["generated"] for b in blocks)
@@ -81,7 +84,25 @@ def test_seed_000_criteria_are_exact_and_attached_to_their_modality(seed):
     assessments = {e["code"]: e for e in all_of(seed.document, "assessments")}
 
     assert [len(assessments[f"E{n}"]["criteria"]) for n in range(1, 20)] == [
-        8, 3, 4, 5, 4, 4, 3, 6, 3, 4, 5, 4, 4, 4, 4, 4, 5, 2, 3,
+        8,
+        3,
+        4,
+        5,
+        4,
+        4,
+        3,
+        6,
+        3,
+        4,
+        5,
+        4,
+        4,
+        4,
+        4,
+        4,
+        5,
+        2,
+        3,
     ]
     assert assessments["E1"]["criteria"][0] == {
         "code": "E1.1",
@@ -226,7 +247,12 @@ def test_unseen_document_with_duplicate_code_and_orphan_criteria_warns():
         (HEADER, "No 'BLOC DE COMPÉTENCES'"),
         (HEADER + row("<p><b>A1 - x</b></p>", "<p><b>C1 :</b> y</p>", "", ""), "before any"),
         (HEADER + row("<b>BLOC DE COMPÉTENCES 1 : P</b>", "", "", "") + "<p><b>A1 - x</b></p>\t<p>", "cells"),
-        (HEADER + row("<b>BLOC DE COMPÉTENCES 1 : P</b>", "", "", "") + row("<p><b>A1 - x</b>", "", "", ""), "markup"),
+        (
+            HEADER
+            + row("<b>BLOC DE COMPÉTENCES 1 : P</b>", "", "", "")
+            + row("<p><b>A1 - x</b>", "", "", ""),
+            "markup",
+        ),
         (HEADER + row("<b>BLOC DE COMPÉTENCES 1 : P</b>", "", "", ""), "truncated"),
     ],
     ids=["no-bloc", "row-before-bloc", "cut-row", "unclosed-tag", "empty-bloc"],
@@ -241,7 +267,7 @@ def test_unreadable_document_is_refused_with_a_line(text, message):
 # --- property: any référentiel rendered in this layout reads back exactly --------------------------
 
 words = st.text(alphabet="abcdeéèfghilmnoprstuvàç", min_size=2, max_size=9)
-sentence = st.lists(words, min_size=2, max_size=8).map(lambda ws: (ws[0].capitalize() + " " + " ".join(ws[1:])))
+sentence = st.lists(words, min_size=2, max_size=8).map(lambda ws: ws[0].capitalize() + " " + " ".join(ws[1:]))
 
 
 @st.composite
@@ -258,7 +284,9 @@ def referentiels(draw):
                 c += 1
                 competencies.append((f"C{c}", draw(sentence)))
             criteria = draw(st.lists(sentence, min_size=1, max_size=4))
-            rows.append(((f"A{a}", draw(sentence)), competencies, (f"E{e}", draw(sentence), draw(sentence)), criteria))
+            rows.append(
+                ((f"A{a}", draw(sentence)), competencies, (f"E{e}", draw(sentence), draw(sentence)), criteria)
+            )
         blocks.append((draw(sentence), rows))
     return blocks
 
@@ -274,7 +302,9 @@ def render(blocks) -> str:
                     f"<p><b>{acode} - {atext}</b></p>",
                     " ".join(f"<p><b>{code}</b> : {text}</p>" for code, text in competencies),
                     f"<p><b>Mise en situation professionnelle reconstituée.</b></p> <p><b>{ecode} - {etitle}</b> {edesc} ⇒ Production écrite individuelle.</p>",
-                    f"<p><b>{ecode} - Qualité :</b></p> <ul>" + "".join(f"<li>- {k}</li>" for k in criteria) + "</ul>",
+                    f"<p><b>{ecode} - Qualité :</b></p> <ul>"
+                    + "".join(f"<li>- {k}</li>" for k in criteria)
+                    + "</ul>",
                 )
             )
     return "".join(out)
@@ -293,7 +323,11 @@ def test_any_referentiel_in_this_layout_reads_back_exactly(blocks):
         for (activity, competencies, (ecode, etitle, edesc), criteria), assessment in zip(
             rows, block["assessments"], strict=True
         ):
-            assert (assessment["code"], assessment["title"], assessment["description"]) == (ecode, etitle, edesc)
+            assert (assessment["code"], assessment["title"], assessment["description"]) == (
+                ecode,
+                etitle,
+                edesc,
+            )
             assert [k["text"] for k in assessment["criteria"]] == criteria
             codes = [code for code, _text in competencies]
             assert all(k["competencies"] == codes for k in assessment["criteria"])

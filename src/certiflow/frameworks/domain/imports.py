@@ -18,7 +18,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from certiflow.common.domain import audit
-from certiflow.frameworks.exporters.canonical_json import normal_form
+from certiflow.frameworks.exporters.canonical_json import STATISTICS_KEYS, normal_form
 from certiflow.frameworks.importers import read_document
 from certiflow.frameworks.importers.base import CanonicalDocument, ImportRefused
 from certiflow.frameworks.importers.canonical import validate_canonical
@@ -38,8 +38,9 @@ from certiflow.frameworks.models import (
 
 Progress = Callable[[str, int, int], None]
 
-#: Keys that describe where a document came from or what the importer noticed, not its content.
-_NOT_CONTENT = ("source", "warnings")
+#: Keys that describe where a document came from, what the importer noticed or how the user labelled
+#: it, not what it says: the same content under another name is still the same référentiel.
+_NOT_CONTENT = ("source", "warnings", "version")
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,11 @@ def content_digest(document: CanonicalDocument) -> str:
 
 
 def prepare_document(
-    document: CanonicalDocument, *, code: str | None = None, version: str | None = None, title: str | None = None
+    document: CanonicalDocument,
+    *,
+    code: str | None = None,
+    version: str | None = None,
+    title: str | None = None,
 ) -> CanonicalDocument:
     """Apply what the user chose (code, version label, title) where the document leaves them open.
 
@@ -78,6 +83,12 @@ def prepare_document(
         document["version"] = version
     if title:
         document["title"] = title
+    check_identified(document)
+    return document
+
+
+def check_identified(document: CanonicalDocument) -> None:
+    """A certification is filed under a code and shown under a title: refuse a document lacking either."""
     if not document.get("code"):
         raise ImportRefused(
             _("The document has no RNCP code."),
@@ -86,9 +97,8 @@ def prepare_document(
     if not document.get("title"):
         raise ImportRefused(
             _("The document does not state the certification's title."),
-            hint=_("Give it (command line: --title \"…\")."),
+            hint=_('Give it (command line: --title "…").'),
         )
-    return document
 
 
 @transaction.atomic
@@ -111,13 +121,20 @@ def import_framework(
             return ImportOutcome(framework=existing, created=False)
         if label and certification.frameworks.filter(version=label).exists():
             raise ImportRefused(
-                _("%(code)s already has a version %(version)s with different content; a version is never "
-                  "overwritten.") % {"code": certification.code, "version": label},
+                _(
+                    "%(code)s already has a version %(version)s with different content; a version is never "
+                    "overwritten."
+                )
+                % {"code": certification.code, "version": label},
                 hint=_("Import it as a new version (command line: --version LABEL)."),
             )
-        ordinal = (certification.frameworks.order_by("-ordinal").values_list("ordinal", flat=True).first() or 0) + 1
+        ordinal = (
+            certification.frameworks.order_by("-ordinal").values_list("ordinal", flat=True).first() or 0
+        ) + 1
     else:
-        certification = Certification(code=document["code"], code_source=document.get("code_source", "document"))
+        certification = Certification(
+            code=document["code"], code_source=document.get("code_source", "document")
+        )
         ordinal = 1
     _apply_metadata(certification, document)
     certification.save()
@@ -134,6 +151,7 @@ def import_framework(
         source_name=(document.get("source") or {}).get("name", "")[:255],
         source_sha256=(document.get("source") or {}).get("sha256", ""),
         content_sha256=digest,
+        sections=dict(document.get("sections") or {}),
         warnings=list(document.get("warnings", [])),
     )
     _write_content(framework, document, progress)
@@ -166,8 +184,9 @@ def framework_counts(framework: Framework) -> dict[str, int]:
 
 def _apply_metadata(certification: Certification, document: CanonicalDocument) -> None:
     certification.title = document["title"]
-    for field in ("level", "nsf", "formacodes", "rome", "labels", "replaces", "prerequisites", "sections"):
-        if field in document and document[field] is not None:
+    # A référentiel that does not restate the fiche's metadata leaves it as it was.
+    for field in ("level", "nsf", "formacodes", "rome", "labels", "replaces", "prerequisites"):
+        if document.get(field):
             setattr(certification, field, document[field])
     if document.get("valid_until"):
         certification.valid_until = date.fromisoformat(document["valid_until"])
@@ -208,10 +227,7 @@ def _replace_fiche_rows(certification: Certification, document: CanonicalDocumen
         StatisticsRow.objects.bulk_create(
             StatisticsRow(
                 certification=certification,
-                **{key: row.get(key) for key in (
-                    "year", "certified", "certified_vae", "employment_rate_6m",
-                    "employment_rate_6m_job", "employment_rate_2y_job",
-                )},
+                **{key: row.get(key) for key in STATISTICS_KEYS},
             )
             for row in document["statistics"]
         )
@@ -295,7 +311,9 @@ def _write_content(framework: Framework, document: CanonicalDocument, progress: 
                     text=criterion_row["text"],
                     heading=criterion_row.get("heading") or "",
                 )
-                criterion.competencies.set([competencies[code] for code in criterion_row.get("competencies", [])])
+                criterion.competencies.set(
+                    [competencies[code] for code in criterion_row.get("competencies", [])]
+                )
 
 
 @transaction.atomic

@@ -7,12 +7,23 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
-from certiflow.frameworks.models import Activity, Assessment, Block, Certification, Competency, Criterion, Framework
+from certiflow.frameworks.models import (
+    Activity,
+    Assessment,
+    Block,
+    Certification,
+    Competency,
+    Criterion,
+    Framework,
+)
 
 
 def certifications_for_list(*, search: str = "") -> QuerySet[Certification]:
     queryset = Certification.objects.annotate(n_versions=Count("frameworks", distinct=True)).prefetch_related(
-        Prefetch("frameworks", queryset=Framework.objects.order_by("ordinal").only("id", "certification_id", "version"))
+        Prefetch(
+            "frameworks",
+            queryset=Framework.objects.order_by("ordinal").only("id", "certification_id", "version"),
+        )
     )
     if search:
         queryset = queryset.filter(Q(code__icontains=search) | Q(title__icontains=search))
@@ -58,7 +69,9 @@ def framework_tree(framework: Framework) -> FrameworkTree:
     assessments = list(
         Assessment.objects.filter(framework=framework).order_by("position").prefetch_related("competencies")
     )
-    criteria = list(Criterion.objects.filter(framework=framework).order_by("position").prefetch_related("competencies"))
+    criteria = list(
+        Criterion.objects.filter(framework=framework).order_by("position").prefetch_related("competencies")
+    )
     blocks = list(Block.objects.filter(framework=framework).order_by("position"))
 
     competency_nodes = {c.pk: CompetencyNode(c, activities=list(c.activities.all())) for c in competencies}

@@ -14,6 +14,15 @@ from django.db.models import Prefetch
 from certiflow.frameworks.importers.base import CanonicalDocument
 from certiflow.frameworks.models import Assessment, Competency, Criterion, Framework
 
+STATISTICS_KEYS = (
+    "year",
+    "certified",
+    "certified_vae",
+    "employment_rate_6m",
+    "employment_rate_6m_job",
+    "employment_rate_2y_job",
+)
+
 
 def _coded(row: dict, **fields: Any) -> dict:
     out: dict[str, Any] = {"code": row["code"]}
@@ -109,7 +118,9 @@ def normal_form(document: CanonicalDocument) -> CanonicalDocument:
             for r in document.get("access_routes") or []
         ],
         "prerequisites": dict(document.get("prerequisites") or {}),
-        "statistics": [dict(row) for row in document.get("statistics") or []],
+        "statistics": [
+            {key: row.get(key) for key in STATISTICS_KEYS} for row in document.get("statistics") or []
+        ],
         "rules": rules,
         "sections": dict(document.get("sections") or {}),
         "activities": [_activity(a) for a in document.get("activities") or []],
@@ -180,7 +191,9 @@ def export_framework(framework: Framework) -> CanonicalDocument:
                         "description": e.description,
                         "deliverables": e.deliverables,
                         "criteria_heading": e.criteria_heading,
-                        "competencies": [c.code for c in sorted(e.competencies.all(), key=lambda c: c.position)],
+                        "competencies": [
+                            c.code for c in sorted(e.competencies.all(), key=lambda c: c.position)
+                        ],
                         "criteria": [
                             {
                                 **coded(k),
@@ -216,23 +229,22 @@ def export_framework(framework: Framework) -> CanonicalDocument:
             "replaces": certification.replaces,
             "labels": certification.labels,
             "access_routes": [
-                {"route": r.route, "label": r.label, "open": r.is_open, "jury": r.jury_text, "jury_rules": r.jury_rules}
+                {
+                    "route": r.route,
+                    "label": r.label,
+                    "open": r.is_open,
+                    "jury": r.jury_text,
+                    "jury_rules": r.jury_rules,
+                }
                 for r in certification.access_routes.all()
             ],
             "prerequisites": certification.prerequisites,
             "statistics": [
-                {
-                    "year": s.year,
-                    "certified": s.certified,
-                    "certified_vae": s.certified_vae,
-                    "employment_rate_6m": s.employment_rate_6m,
-                    "employment_rate_6m_job": s.employment_rate_6m_job,
-                    "employment_rate_2y_job": s.employment_rate_2y_job,
-                }
-                for s in sorted(certification.statistics.all(), key=lambda s: -s.year)
+                {key: getattr(row, key) for key in STATISTICS_KEYS}
+                for row in sorted(certification.statistics.all(), key=lambda row: row.pk)
             ],
             "rules": _rules(framework),
-            "sections": certification.sections,
+            "sections": framework.sections,
             "activities": [
                 {**coded(a), "text": a.text, "description": a.description}
                 for a in framework.activities.all()

@@ -36,7 +36,7 @@ class ImportIssue:
         return _("line %(line)s: %(message)s") % {"line": self.line, "message": self.message}
 
 
-class ImportRefused(Exception):  # noqa: N818 - it is a refusal, not a programming error
+class ImportRefused(Exception):
     """The document cannot be imported at all; nothing has been written."""
 
     def __init__(self, message: str, *, line: int | None = None, hint: str = "") -> None:
@@ -131,7 +131,9 @@ def decode_document(raw: bytes, *, name: str = "document") -> tuple[str, str]:
             text = raw.decode(encoding)
         except UnicodeDecodeError as exc:
             raise ImportRefused(
-                _("%(name)s starts with a %(codec)s byte-order mark but is not valid %(codec)s (byte %(pos)s).")
+                _(
+                    "%(name)s starts with a %(codec)s byte-order mark but is not valid %(codec)s (byte %(pos)s)."
+                )
                 % {"name": name, "codec": encoding.upper(), "pos": exc.start},
                 hint=_("Save the document again as UTF-8."),
             ) from exc

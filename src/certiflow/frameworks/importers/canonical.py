@@ -112,8 +112,10 @@ def validate_canonical(document: Any, *, where: str = "") -> None:
             fail(key, _("is required"))
     _check_str(document, "code", fail, "code", code=True)
     _check_str(document, "title", fail, "title")
-    if "level" in document and document["level"] is not None and not (
-        isinstance(document["level"], int) and 1 <= document["level"] <= 8
+    if (
+        "level" in document
+        and document["level"] is not None
+        and not (isinstance(document["level"], int) and 1 <= document["level"] <= 8)
     ):
         fail("level", _("must be an integer from 1 to 8"))
     if document.get("valid_until"):
@@ -123,7 +125,10 @@ def validate_canonical(document: Any, *, where: str = "") -> None:
             fail("valid_until", _("must be a date written YYYY-MM-DD"))
     policy = (document.get("rules") or {}).get("competency_policy", "all_criteria")
     if policy not in COMPETENCY_POLICIES:
-        fail("rules.competency_policy", _("must be one of %(values)s") % {"values": ", ".join(COMPETENCY_POLICIES)})
+        fail(
+            "rules.competency_policy",
+            _("must be one of %(values)s") % {"values": ", ".join(COMPETENCY_POLICIES)},
+        )
     for key in ("nsf", "formacodes", "rome", "replaces", "warnings"):
         value = document.get(key, [])
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
@@ -133,14 +138,23 @@ def validate_canonical(document: Any, *, where: str = "") -> None:
     if not isinstance(blocks, list) or not blocks:
         fail("blocks", _("must be a non-empty list"))
         blocks = []
-    seen: dict[str, dict[str, str]] = {"block": {}, "activity": {}, "competency": {}, "assessment": {}, "criterion": {}}
+    seen: dict[str, dict[str, str]] = {
+        "block": {},
+        "activity": {},
+        "competency": {},
+        "assessment": {},
+        "criterion": {},
+    }
 
     def register(kind: str, code: Any, path: str) -> None:
         if not isinstance(code, str) or not _CODE_RE.match(code):
             fail(f"{path}.code", _("must be a code of letters, digits, '.', '_' or '-'"))
             return
         if code in seen[kind]:
-            fail(f"{path}.code", _("%(code)s is already used at %(other)s") % {"code": code, "other": seen[kind][code]})
+            fail(
+                f"{path}.code",
+                _("%(code)s is already used at %(other)s") % {"code": code, "other": seen[kind][code]},
+            )
         seen[kind][code] = path
 
     for i, activity in enumerate(document.get("activities", [])):
@@ -167,20 +181,28 @@ def validate_canonical(document: Any, *, where: str = "") -> None:
             _check_str(assessment, "title", fail, f"{epath}.title")
             kind = assessment.get("kind", "other")
             if kind not in ASSESSMENT_KINDS:
-                fail(f"{epath}.kind", _("must be one of %(values)s") % {"values": ", ".join(ASSESSMENT_KINDS)})
-            links += [("competency", code, f"{epath}.competencies") for code in assessment.get("competencies", [])]
+                fail(
+                    f"{epath}.kind", _("must be one of %(values)s") % {"values": ", ".join(ASSESSMENT_KINDS)}
+                )
+            links += [
+                ("competency", code, f"{epath}.competencies") for code in assessment.get("competencies", [])
+            ]
             for k, criterion in enumerate(assessment.get("criteria", [])):
                 kpath = f"{epath}.criteria[{k}]"
                 register("criterion", criterion.get("code"), kpath)
                 _check_str(criterion, "text", fail, f"{kpath}.text")
-                links += [("competency", code, f"{kpath}.competencies") for code in criterion.get("competencies", [])]
+                links += [
+                    ("competency", code, f"{kpath}.competencies")
+                    for code in criterion.get("competencies", [])
+                ]
     for kind, code, path in links:
         if code not in seen[kind]:
             fail(path, _("links to %(code)s, which is not in the document") % {"code": code})
     if errors:
         prefix = f"{where}: " if where else ""
         raise ImportRefused(
-            prefix + _("the canonical JSON is invalid: %(first)s") % {"first": errors[0]}
+            prefix
+            + _("the canonical JSON is invalid: %(first)s") % {"first": errors[0]}
             + (_(" (and %(n)s more problems)") % {"n": len(errors) - 1} if len(errors) > 1 else ""),
             hint=_("Correct the file; nothing was imported."),
         )

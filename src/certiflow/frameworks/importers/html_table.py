@@ -225,7 +225,9 @@ class _Parser:
         if match := _TITLE_RE.match(text):
             title = normalise_space(match.group(1))
             if self.doc["title"] and self.doc["title"] != title:
-                self.warn("conflicting_title", _("A second, different title: %(title)s.") % {"title": title}, number)
+                self.warn(
+                    "conflicting_title", _("A second, different title: %(title)s.") % {"title": title}, number
+                )
             self.doc["title"] = self.doc["title"] or title
             return
         if re.search(r"<(p|b|li|ul)\b", text):
@@ -380,7 +382,9 @@ class _Parser:
                     self.assessments[code] = assessment
                     self.block["assessments"].append(assessment)
             elif found:
-                found[-1]["description"] = "\n".join(filter(None, [found[-1]["description"], _full_text(node)]))
+                found[-1]["description"] = "\n".join(
+                    filter(None, [found[-1]["description"], _full_text(node)])
+                )
             else:
                 modality = normalise_space(f"{modality} {_full_text(node)}")
         for assessment in found:
@@ -396,7 +400,9 @@ class _Parser:
         wording = " ".join([assessment["title"], description])
         # The modality's own title names its kind best ("Études de micro-cas"); where it only names
         # what is produced ("dossier", "oral"), the row's heading ("Mise en situation …") is more telling.
-        kinds = [classify_assessment_kind(t) for t in (assessment["title"], assessment["modality"], description)]
+        kinds = [
+            classify_assessment_kind(t) for t in (assessment["title"], assessment["modality"], description)
+        ]
         strong = [k for k in kinds if k and k not in _WEAK_KINDS]
         assessment["kind"] = strong[0] if strong else next((k for k in kinds if k), None)
         if assessment["kind"] is None:
@@ -431,16 +437,17 @@ class _Parser:
                 if len(inline) > 2 and not inline[0].strip(" :"):
                     self.warn(
                         "inline_criteria",
-                        _("The criteria of %(code)s are written in one paragraph, separated by dashes; "
-                          "they were split at each ' - '.") % {"code": code},
+                        _(
+                            "The criteria of %(code)s are written in one paragraph, separated by dashes; "
+                            "they were split at each ' - '."
+                        )
+                        % {"code": code},
                         line,
                     )
                     for piece in inline[1:]:
                         self.add_criterion(target, piece, "", line)
                 else:
-                    target["criteria_heading"] = normalise_space(
-                        _CODED_RE["E"].sub("", node.text, count=1)
-                    )
+                    target["criteria_heading"] = normalise_space(_CODED_RE["E"].sub("", node.text, count=1))
                 continue
             if target is None:
                 self.warn(
@@ -456,8 +463,11 @@ class _Parser:
                 else:
                     self.warn(
                         "loose_criterion",
-                        _("In the criteria of %(code)s, “%(text)s” is a paragraph between the lists; "
-                          "it is kept as a criterion of its own.") % {"code": target["code"], "text": node.text},
+                        _(
+                            "In the criteria of %(code)s, “%(text)s” is a paragraph between the lists; "
+                            "it is kept as a criterion of its own."
+                        )
+                        % {"code": target["code"], "text": node.text},
                         line,
                     )
                     self.add_criterion(target, node.text, "", line)
@@ -480,7 +490,11 @@ class _Parser:
         text = normalise_space(text)
         if not text:
             return
-        criterion = {"code": f"{target['code']}.{len(target['criteria']) + 1}", "generated": True, "text": text}
+        criterion = {
+            "code": f"{target['code']}.{len(target['criteria']) + 1}",
+            "generated": True,
+            "text": text,
+        }
         if heading:
             criterion["heading"] = heading
         criterion["competencies"] = []
@@ -493,15 +507,21 @@ class _Parser:
         if code in self.assessments:
             self.warn(
                 "misplaced_criteria",
-                _("Criteria for %(code)s are in a row where %(code)s is not described; they are attached to "
-                  "%(code)s as described earlier.") % {"code": code},
+                _(
+                    "Criteria for %(code)s are in a row where %(code)s is not described; they are attached to "
+                    "%(code)s as described earlier."
+                )
+                % {"code": code},
                 line,
             )
             return self.assessments[code]
         self.warn(
             "orphan_criterion",
-            _("Criteria for %(code)s, but no evaluation modality %(code)s is described; a modality %(code)s "
-              "is created from the criteria heading. Review it.") % {"code": code},
+            _(
+                "Criteria for %(code)s, but no evaluation modality %(code)s is described; a modality %(code)s "
+                "is created from the criteria heading. Review it."
+            )
+            % {"code": code},
             line,
         )
         assessment = {
@@ -523,7 +543,9 @@ class _Parser:
         return assessment
 
     # links --------------------------------------------------------------------------------------
-    def link(self, activities: list[dict], competencies: list[dict], assessments: list[dict], line: int) -> None:
+    def link(
+        self, activities: list[dict], competencies: list[dict], assessments: list[dict], line: int
+    ) -> None:
         activity_codes = [a["code"] for a in activities]
         competency_codes = [c["code"] for c in competencies]
         for competency in competencies:
@@ -538,8 +560,10 @@ class _Parser:
         elif len(activities) > 1 and len(competencies) > 1:
             self.warn(
                 "ambiguous_link",
-                _("The row holds activities %(a)s and competencies %(c)s: which competency serves which "
-                  "activity is not stated; each competency is linked to every activity of the row.")
+                _(
+                    "The row holds activities %(a)s and competencies %(c)s: which competency serves which "
+                    "activity is not stated; each competency is linked to every activity of the row."
+                )
                 % {"a": ", ".join(activity_codes), "c": ", ".join(competency_codes)},
                 line,
             )
@@ -558,16 +582,20 @@ class _Parser:
         if len(assessments) > 1 and len(competencies) > 1:
             self.warn(
                 "ambiguous_link",
-                _("The row holds modalities %(e)s and competencies %(c)s: which modality and which criterion "
-                  "evaluates which competency is not stated; each is linked to every competency of the row.")
+                _(
+                    "The row holds modalities %(e)s and competencies %(c)s: which modality and which criterion "
+                    "evaluates which competency is not stated; each is linked to every competency of the row."
+                )
                 % {"e": codes, "c": ", ".join(competency_codes)},
                 line,
             )
         elif len(competencies) > 1 and any(a["criteria"] for a in assessments):
             self.warn(
                 "ambiguous_link",
-                _("The criteria of %(e)s evaluate competencies %(c)s, but which criterion evaluates which "
-                  "competency is not stated; each criterion is linked to every competency of the row.")
+                _(
+                    "The criteria of %(e)s evaluate competencies %(c)s, but which criterion evaluates which "
+                    "competency is not stated; each criterion is linked to every competency of the row."
+                )
                 % {"e": codes, "c": ", ".join(competency_codes)},
                 line,
             )

@@ -120,7 +120,7 @@ def _classify(no: int, raw: str) -> _Line:
         return _Line(no, raw, BLOC, match.group("number") or "", match.group("rest"))
     if match := _CODE_RE.match(raw):
         kind = ACTIVITY if match.group("letter") == "A" else COMPETENCY
-        code = f"{match.group('letter')}{int(match.group('number'))}"
+        code = f"{match.group('letter')}{match.group('number')}"
         return _Line(no, raw, kind, code, match.group("rest"))
     if match := _MODALITY_RE.match(raw):
         return _Line(no, raw, MODALITY, rest=match.group("rest"))
@@ -300,7 +300,7 @@ class _Parser:
             number = int(heading.code) if heading.code else previous + 1
             if not heading.code:
                 self.warn(
-                    "numbering_gap",
+                    "missing_number",
                     _("This bloc heading has no number; it is taken as bloc %(n)s.") % {"n": number},
                     heading.no,
                 )
@@ -308,6 +308,7 @@ class _Parser:
             blocs.append(self.read_bloc(heading, number, body))
         self.assign_codes(blocs)
         document["blocks"] = [self.emit_bloc(bloc) for bloc in blocs]
+        self.result.issues.sort(key=lambda issue: issue.line or 0)  # in reading order
         document["warnings"] = [str(issue) for issue in self.result.issues]
         return self.result
 
@@ -455,7 +456,11 @@ class _Parser:
             bloc.title.append(line.raw)
             i += 1
         if not bloc.title:
-            self.warn("missing_title", _("Bloc %(n)s has no title.") % {"n": bloc.number}, heading.no)
+            self.warn(
+                "missing_title",
+                _("Bloc %(n)s has no title; its code stands in for it.") % {"n": bloc.number},
+                heading.no,
+            )
         return i
 
     def read_rows(self, bloc: _Bloc, lines: list[_Line], i: int) -> None:
@@ -528,9 +533,9 @@ class _Parser:
                         "orphan_criterion",
                         _(
                             "Criterion before any evaluation modality of bloc %(n)s: “%(text)s”; it is kept "
-                            "in a modality without title."
+                            "in a modality %(code)s without title."
                         )
-                        % {"n": bloc.number, "text": _excerpt(line.rest)},
+                        % {"n": bloc.number, "text": _excerpt(line.rest), "code": assessment.code},
                         line.no,
                     )
                 if not assessment.criteria:
@@ -694,9 +699,10 @@ class _Parser:
             "no_modality_heading",
             _(
                 "In bloc %(n)s the evaluation column starts here, but no modality heading (such as "
-                "“Mise en situation professionnelle réelle.”) can be told apart: the modality has no title."
+                "“Mise en situation professionnelle réelle.”) can be told apart: modality %(code)s has no "
+                "title; its code stands in for it."
             )
-            % {"n": bloc.number},
+            % {"n": bloc.number, "code": f"E{self.assessment_count}"},
             line.no,
         )
 
@@ -759,7 +765,7 @@ class _Parser:
         block: dict[str, Any] = {
             "code": bloc.code,
             "generated": True,
-            "title": _join(bloc.title) or None,
+            "title": _join(bloc.title) or bloc.code,
             "description": _join(bloc.description),
             "activities": [self.emit_item(a, "text") for a in bloc.activities],
             "competencies": [
@@ -769,19 +775,36 @@ class _Parser:
         }
         for assessment in bloc.assessments:
             block["assessments"].append(self.emit_assessment(bloc, assessment))
+        if not bloc.assessments:
+            self.warn(
+                "no_assessment",
+                _(
+                    "Bloc %(bloc)s has no evaluation modality and no criteria after its competencies: "
+                    "the document may be truncated."
+                )
+                % {"bloc": bloc.code},
+                bloc.competencies[-1].line,
+            )
         return block
 
-    @staticmethod
-    def emit_item(item: _Item, key: str) -> dict[str, Any]:
+    def emit_item(self, item: _Item, key: str) -> dict[str, Any]:
         data: dict[str, Any] = {"code": item.code}
         if item.generated:
             data["generated"] = True
         data[key] = item.text
+        if not data[key]:
+            data[key] = item.code
+            self.warn(
+                "empty_text",
+                _("%(code)s has no text in the document; its code stands in for it: write it in.")
+                % {"code": item.code},
+                item.line,
+            )
         return data
 
     def emit_assessment(self, bloc: _Bloc, assessment: _Assessment) -> dict[str, Any]:
         code = assessment.code
-        deliverables = [d.text for d in assessment.deliverables]
+        deliverables = [d.text for d in assessment.deliverables if d.text]
         description = _join(assessment.description)
         kind = classify_assessment_kind(assessment.title) if assessment.title else None
         if kind is None:
@@ -844,7 +867,7 @@ class _Parser:
         return {
             "code": code,
             "generated": True,
-            "title": assessment.title,
+            "title": assessment.title or code,
             "kind": kind,
             **modes,
             "description": description,

@@ -45,7 +45,9 @@ LAYOUT = "rncp_fiche"
 # --- patterns -------------------------------------------------------------------------------------
 
 #: "RNCP39603BC01 - Définir un projet culturel" (the dash may be an en/em dash or a colon).
-BLOC_HEADING_RE = re.compile(r"^(?P<code>(?P<prefix>RNCP\d{3,6})BC(?P<number>\d{1,3}))\s*[-–—:]\s*(?P<title>\S.*)$")
+BLOC_HEADING_RE = re.compile(
+    r"^(?P<code>(?P<prefix>RNCP\d{3,6})BC(?P<number>\d{1,3}))\s*[-–—:]\s*(?P<title>\S.*)$"
+)
 #: "RNCP39603 - Responsable de production de projets culturels": the page header of a fiche.
 CERTIFICATION_HEADING_RE = re.compile(r"^(?P<code>RNCP\d{3,6})\s*[-–—:]\s*(?P<title>\S.*)$")
 _EXPLICIT_CODE_RE = re.compile(r"^(?:[^:]*:\s*)?(?:n°\s*)?(?P<code>RNCP\d{3,6})$", re.IGNORECASE)
@@ -131,7 +133,9 @@ _SUMMARY_LABELS = {
     "date d'echeance de l'enregistrement",
 }
 _BLOC_END_RE = re.compile(r"^pour plus d'informations? sur les attendus")
-_BLOC_COLUMNS_RE = re.compile(r"^(?:liste de competences|modalites d'evaluation)(?: modalites d'evaluation)?$")
+_BLOC_COLUMNS_RE = re.compile(
+    r"^(?:liste de competences|modalites d'evaluation)(?: modalites d'evaluation)?$"
+)
 _INFINITIVE_ENDINGS = ("er", "ir", "re", "oir")
 
 
@@ -258,12 +262,16 @@ class _Parser:
                 segments.append(_Segment(kind="bloc", heading=line, line=number))
                 continue
             kind = _section_kind(line)
-            if kind is not None:
-                # Without its colon a heading is also a table caption ("Statistiques") or, in a bloc,
-                # the header of a column; it only opens a section elsewhere.
-                if line.endswith(":") or (kind != current.kind and current.kind != "bloc"):
-                    segments.append(_Segment(kind=kind, heading=_strip_colon(line), line=number))
-                    continue
+            # Without its colon a heading is also a table caption ("Statistiques") or, in a bloc, the
+            # header of a column; it only opens a section elsewhere.
+            in_open_bloc = current.kind == "bloc" and not current.closed
+            if (
+                kind is not None
+                and (line.endswith(":") or kind not in (current.kind, "bloc"))
+                and not (in_open_bloc and kind == "modalities")
+            ):
+                segments.append(_Segment(kind=kind, heading=_strip_colon(line), line=number))
+                continue
             if current.kind == "bloc" and _BLOC_END_RE.match(fold(line)):
                 current.body.append((number, line))
                 current.closed = True
@@ -280,13 +288,24 @@ class _Parser:
             return False
         if not (current.kind in _GENERIC_HEADING_AFTER or (current.kind == "bloc" and current.closed)):
             return False
-        if current.kind == "top" and (_TITLE_RE.match(line) or _TITLE_LABEL_RE.match(line)):
+        folded = _strip_colon(fold(line))
+        if folded in _SUMMARY_LABELS or _TITLE_RE.match(line) or _TITLE_LABEL_RE.match(line):
             return False
         if len(line.split()) > 20 or re.search(r"[.;!?]\s", line):
             return False
         before = normalise_space(self.lines[index - 1]) if index > 0 else ""
         after = normalise_space(self.lines[index + 1]) if index + 1 < len(self.lines) else ""
-        return not before and not after
+        if before or after:
+            return False
+        if current.kind == "routes":
+            # In the table of routes, a jury composition may open with "Le jury est composé … :".
+            previous = next((text for _n, text in reversed(current.body) if text), "")
+            mark = _ROUTE_MARK_RE.match(previous)
+            if re.search(r"jury|membre|professionnel|compos", folded) or (
+                mark and mark.group("label") and not mark.group("rest").strip()
+            ):
+                return False
+        return True
 
     # --- the whole fiche ----------------------------------------------------------------------------
 
@@ -331,9 +350,12 @@ class _Parser:
     # --- summary, certifiers, title -----------------------------------------------------------------
 
     def parse_top(self, segment: _Segment) -> None:
-        if segment.kind == "certifiers" and segment.heading:
-            self.sections.setdefault(segment.heading, "")
-        runs: dict[str, list[list[tuple[str, str, int]]]] = {"level": [], "nsf": [], "formacodes": [], "date": []}
+        runs: dict[str, list[list[tuple[str, str, int]]]] = {
+            "level": [],
+            "nsf": [],
+            "formacodes": [],
+            "date": [],
+        }
         last_kind: str | None = None
         in_certifiers = False
         expect_title = False
@@ -419,7 +441,9 @@ class _Parser:
             for repeat in repeats:
                 self._compare_repeat(kind, first, repeat)
 
-    def _compare_repeat(self, kind: str, first: list[tuple[str, str, int]], repeat: list[tuple[str, str, int]]) -> None:
+    def _compare_repeat(
+        self, kind: str, first: list[tuple[str, str, int]], repeat: list[tuple[str, str, int]]
+    ) -> None:
         what = {
             "level": _("level"),
             "date": _("expiry date"),
@@ -458,8 +482,8 @@ class _Parser:
                 self.result.warn(
                     "summary_mismatch",
                     _(
-                        "The repeated summary of the fiche labels %(what)s %(code)s “%(label)s” but the first "
-                        "listing says “%(first)s”; the first is kept."
+                        "The repeated summary of the fiche labels %(what)s %(code)s “%(label)s” but the "
+                        "first listing says “%(first)s”; the first is kept."
                     )
                     % {"what": what, "code": code, "label": label, "first": known[code]},
                     number,
@@ -478,7 +502,10 @@ class _Parser:
             if self.labels[kind][code] != label:
                 self.result.warn(
                     "conflicting_label",
-                    _("Code %(code)s is given twice with different labels (“%(first)s”, “%(label)s”); the first is kept.")
+                    _(
+                        "Code %(code)s is given twice with different labels (“%(first)s”, “%(label)s”); the "
+                        "first is kept."
+                    )
                     % {"code": code, "first": self.labels[kind][code], "label": label},
                     number,
                 )
@@ -489,7 +516,9 @@ class _Parser:
     def _iso_date(self, text: str, number: int) -> str | None:
         match = _DATE_RE.search(text)
         try:
-            return date(int(match.group("year")), int(match.group("month")), int(match.group("day"))).isoformat()
+            return date(
+                int(match.group("year")), int(match.group("month")), int(match.group("day"))
+            ).isoformat()
         except (AttributeError, ValueError):
             self.result.warn(
                 "invalid_date",
@@ -614,19 +643,11 @@ class _Parser:
 
     # --- blocs -------------------------------------------------------------------------------------
 
-    def _paragraphs(self, body: list[tuple[int, str]]) -> list[tuple[int, str]]:
-        paragraphs: list[tuple[int, list[str]]] = []
-        previous_blank = True
-        for number, line in body:
-            if not line:
-                previous_blank = True
-                continue
-            if previous_blank:
-                paragraphs.append((number, [line]))
-            else:
-                paragraphs[-1][1].append(line)
-            previous_blank = False
-        return [(number, normalise_space(" ".join(lines))) for number, lines in paragraphs]
+    @staticmethod
+    def _paragraphs(body: list[tuple[int, str]]) -> list[tuple[int, str]]:
+        """The paragraphs of a bloc: one per line (a web page has no wrapped lines); a line that
+        continues the sentence of the previous one is joined to it by the caller."""
+        return [(number, line) for number, line in body if line]
 
     def modality_kind(self, text: str) -> tuple[bool, str | None]:
         """Whether a paragraph of a bloc is an evaluation modality, and its kind when known."""
@@ -648,6 +669,7 @@ class _Parser:
         code, title = match.group("code"), match.group("title")
         items: list[_Item] = []
         ended = False
+        modality_column = False  # the header of the second column given on its own line
         for number, text in self._paragraphs(segment.body):
             folded = fold(text)
             if ended:
@@ -656,22 +678,30 @@ class _Parser:
             if _BLOC_END_RE.match(folded):
                 ended = True
                 continue
-            if _BLOC_COLUMNS_RE.match(folded) and not items:
-                continue
+            if _BLOC_COLUMNS_RE.match(_strip_colon(folded)):
+                if not items:
+                    continue
+                if _strip_colon(folded) == "modalites d'evaluation":
+                    modality_column = True
+                    continue
+            is_modality, kind = self.modality_kind(text)
+            is_modality = is_modality or modality_column
             if items and (
-                _starts_lower(text) or _BULLET_RE.match(text) or items[-1].text.endswith(":")
+                _starts_lower(text)
+                or _BULLET_RE.match(text)
+                or (items[-1].text.endswith(":") and not is_modality)
             ):
                 items[-1].text = f"{items[-1].text} {text}"
                 continue
-            is_modality, kind = self.modality_kind(text)
             seen_modality = any(item.kind == "modality" for item in items)
             if is_modality or seen_modality:
                 if not is_modality or kind is None:
                     self.result.warn(
                         "unclassified_modality",
                         _(
-                            "Bloc %(bloc)s: “%(text)s” comes after the evaluation modalities but uses none of "
-                            "their words; it is kept as a modality of kind “other”."
+                            "Bloc %(bloc)s: “%(text)s” stands among the evaluation modalities but none of "
+                            "its words tells its kind; it is kept as a modality of kind “other”: check that "
+                            "it is not a competency."
                         )
                         % {"bloc": code, "text": text},
                         number,
@@ -692,7 +722,9 @@ class _Parser:
             raise ImportRefused(
                 _("Bloc %(bloc)s has no competency: the fiche seems truncated.") % {"bloc": code},
                 line=segment.line,
-                hint=_("Copy the whole text of the RNCP fiche, with every bloc and its list of competencies."),
+                hint=_(
+                    "Copy the whole text of the RNCP fiche, with every bloc and its list of competencies."
+                ),
             )
         if not ended and segment is self._last_segment:
             raise ImportRefused(
@@ -702,16 +734,29 @@ class _Parser:
                 )
                 % {"bloc": code},
                 line=segment.line,
-                hint=_("Copy the whole text of the RNCP fiche, down to its last section, and import it again."),
+                hint=_(
+                    "Copy the whole text of the RNCP fiche, down to its last section, and import it again."
+                ),
             )
         if code in self.block_lines:
             existing = next(block for block in self.blocks if block["code"] == code)
             if existing["title"] != title:
                 raise ImportRefused(
-                    _("Bloc %(bloc)s appears twice with different titles (“%(first)s” on line %(first_line)s, “%(title)s”).")
-                    % {"bloc": code, "first": existing["title"], "first_line": self.block_lines[code], "title": title},
+                    _(
+                        "Bloc %(bloc)s appears twice with different titles (“%(first)s” on line "
+                        "%(first_line)s, “%(title)s”)."
+                    )
+                    % {
+                        "bloc": code,
+                        "first": existing["title"],
+                        "first_line": self.block_lines[code],
+                        "title": title,
+                    },
                     line=segment.line,
-                    hint=_("Correct the code or the title of one of the two blocs in the text and import it again."),
+                    hint=_(
+                        "Correct the code or the title of one of the two blocs in the text and import it "
+                        "again."
+                    ),
                 )
             same = [c["text"] for c in existing["competencies"]] == [c.text for c in competencies] and [
                 a["title"] for a in existing["assessments"]
@@ -725,7 +770,10 @@ class _Parser:
                 )
             self.result.warn(
                 "duplicate_bloc",
-                _("Bloc %(bloc)s is repeated identically (first on line %(first_line)s); the repeat is ignored.")
+                _(
+                    "Bloc %(bloc)s is repeated identically (first on line %(first_line)s); the repeat is "
+                    "ignored."
+                )
                 % {"bloc": code, "first_line": self.block_lines[code]},
                 segment.line,
             )
@@ -746,7 +794,13 @@ class _Parser:
             competency_code = f"C{self.competency_count}"
             codes.append(competency_code)
             block["competencies"].append(
-                {"code": competency_code, "generated": True, "text": item.text, "summary": None, "activities": []}
+                {
+                    "code": competency_code,
+                    "generated": True,
+                    "text": item.text,
+                    "summary": None,
+                    "activities": [],
+                }
             )
         if not modalities:
             self.result.warn(
@@ -758,8 +812,9 @@ class _Parser:
             self.result.warn(
                 "ambiguous_link",
                 _(
-                    "Bloc %(bloc)s has %(count)s evaluation modalities and the fiche does not say which evaluates "
-                    "which competency: each is linked to all %(competencies)s competencies of the bloc."
+                    "Bloc %(bloc)s has %(count)s evaluation modalities and the fiche does not say which "
+                    "evaluates which competency: each is linked to all %(competencies)s competencies of the "
+                    "bloc."
                 )
                 % {"bloc": code, "count": len(modalities), "competencies": len(codes)},
                 segment.line,
@@ -830,8 +885,10 @@ class _Parser:
                 condition = self._condition(text, which)
                 current["conditions"].append(condition)
                 continue
-            if condition is not None:
-                condition.update(self._condition(f"{condition['text']} {line}", which, condition["alternative"]))
+            if condition is not None and _starts_lower(line):
+                condition.update(
+                    self._condition(f"{condition['text']} {line}", which, condition["alternative"])
+                )
                 continue
             heading_routes = self._heading_routes(line)
             if heading_routes:
@@ -969,10 +1026,15 @@ class _Parser:
             in_jury = not route["closed_cell"]
         if current is not None:
             routes.append(current)
+        kept_aside: list[str] = []
         for route in routes:
-            self.access_routes.append(self._finish_route(route))
-        if verbatim:
-            self._add_section(segment.heading, "\n".join(verbatim), segment.line)
+            finished = self._finish_route(route)
+            if finished is not None:
+                self.access_routes.append(finished)
+            elif route.get("aside", True):
+                kept_aside += [route["text"], *route["jury_lines"]]
+        if kept_aside or verbatim:
+            self._add_section(segment.heading, "\n".join(kept_aside + verbatim), segment.line)
 
     def _route_line(self, line: str, number: int) -> dict[str, Any] | None:
         mark = _ROUTE_MARK_RE.match(line)
@@ -980,10 +1042,13 @@ class _Parser:
             label, has_x, rest = mark.group("label"), True, mark.group("rest")
         else:
             dashes = _ROUTE_DASHES_RE.match(line)
-            label, has_x, rest = (dashes.group("label"), False, dashes.group("rest")) if dashes else (line, False, "")
+            label, has_x, rest = (
+                (dashes.group("label"), False, dashes.group("rest")) if dashes else (line, False, "")
+            )
             if classify_access_route(label) is None:
                 return None
         return {
+            "text": line,
             "label": label,
             "has_x": has_x,
             "closed_cell": bool(rest.strip()),
@@ -991,16 +1056,43 @@ class _Parser:
             "line": number,
         }
 
-    def _finish_route(self, route: dict[str, Any]) -> dict[str, Any]:
+    def _finish_route(self, route: dict[str, Any]) -> dict[str, Any] | None:
+        """The canonical access route, or ``None`` (with a warning) when it cannot be one."""
         label, number = route["label"], route["line"]
         code = classify_access_route(label)
+        jury = "\n".join(route["jury_lines"]) or None
         if code is None:
             self.result.warn(
                 "unknown_route",
-                _("“%(label)s” is not an access route certiflow knows; set it in the interface.") % {"label": label},
+                _(
+                    "“%(label)s” is not an access route certiflow knows; its line and jury are kept in the "
+                    "section text: add the route in the interface."
+                )
+                % {"label": label},
                 number,
             )
-        jury = "\n".join(route["jury_lines"]) or None
+            return None
+        first = next((r for r in self.access_routes if r["route"] == code), None)
+        if first is not None:
+            same = first["label"] == label and first["jury"] == jury
+            route["aside"] = not same
+            self.result.warn(
+                "duplicate_route",
+                (
+                    _(
+                        "Access route “%(label)s” is listed a second time (as “%(first)s”); the repeat is "
+                        "ignored."
+                    )
+                    if same
+                    else _(
+                        "Access route “%(label)s” is the same route as “%(first)s” but says something else; "
+                        "the first is kept and this one is kept in the section text."
+                    )
+                )
+                % {"label": label, "first": first["label"]},
+                number,
+            )
+            return None
         if jury:
             is_open: bool | None = True
         elif route["has_x"]:
@@ -1048,8 +1140,8 @@ class _Parser:
             self.result.warn(
                 "jury_unreadable",
                 _(
-                    "Access route “%(label)s”: the number of jury members or the share of professionals cannot "
-                    "be read from the composition; the text is kept, set the rules in the interface."
+                    "Access route “%(label)s”: the number of jury members or the share of professionals "
+                    "cannot be read from the composition; the text is kept, set the rules in the interface."
                 )
                 % {"label": label},
                 number,
@@ -1065,7 +1157,10 @@ class _Parser:
         if roles and None not in counts and sum(counts) != members:
             self.result.warn(
                 "jury_count_mismatch",
-                _("Access route “%(label)s”: the jury has %(members)s members but its roles add up to %(sum)s.")
+                _(
+                    "Access route “%(label)s”: the jury has %(members)s members but its roles add up to "
+                    "%(sum)s."
+                )
                 % {"label": label, "members": members, "sum": sum(counts)},
                 number,
             )
@@ -1080,7 +1175,13 @@ class _Parser:
         ("employment_rate_6m_job", r"taux d'insertion dans le metier vise a 6 mois"),
         ("employment_rate_2y_job", r"taux d'insertion dans le metier vise a 2 ans"),
     )
-    _STAT_DEFAULT = ("certified", "certified_vae", "employment_rate_6m", "employment_rate_6m_job", "employment_rate_2y_job")
+    _STAT_DEFAULT = (
+        "certified",
+        "certified_vae",
+        "employment_rate_6m",
+        "employment_rate_6m_job",
+        "employment_rate_2y_job",
+    )
 
     def parse_statistics(self, segment: _Segment) -> None:
         self.statistics_seen = True
@@ -1102,8 +1203,8 @@ class _Parser:
                 self.result.warn(
                     "statistics_row",
                     _(
-                        "The statistics row “%(text)s” has %(count)s values where the table has %(expected)s "
-                        "columns (or a value that is not a number); it is not imported."
+                        "The statistics row “%(text)s” has %(count)s values where the table has "
+                        "%(expected)s columns (or a value that is not a number); it is not imported."
                     )
                     % {"text": line, "count": len(cells) - 1, "expected": len(columns)},
                     number,
@@ -1112,7 +1213,39 @@ class _Parser:
             row: dict[str, Any] = {"year": int(cells[0])}
             row.update(dict.fromkeys(self._STAT_DEFAULT))
             row.update(zip(columns, values, strict=True))
-            self.statistics.append(row)
+            self._add_statistics_row(row, line, number)
+
+    def _add_statistics_row(self, row: dict[str, Any], line: str, number: int) -> None:
+        first = next((r for r in self.statistics if r["year"] == row["year"]), None)
+        if first is not None:
+            if first != row:
+                self.result.warn(
+                    "statistics_row",
+                    _(
+                        "The statistics table gives the year %(year)s twice with different figures; the "
+                        "first row is kept and “%(text)s” is not imported."
+                    )
+                    % {"year": row["year"], "text": line},
+                    number,
+                )
+            return
+        for key, value in row.items():
+            if isinstance(value, float):
+                row[key] = round(value)
+                self.result.warn(
+                    "statistics_rounded",
+                    _("The statistics row “%(text)s” has a decimal figure; it is rounded to %(value)s.")
+                    % {"text": line, "value": row[key]},
+                    number,
+                )
+            if key.startswith("employment_rate") and row[key] is not None and row[key] > 100:
+                self.result.warn(
+                    "statistics_row",
+                    _("The statistics row “%(text)s” gives a rate above 100 %%; check the fiche.")
+                    % {"text": line},
+                    number,
+                )
+        self.statistics.append(row)
 
     def _statistics_columns(self, folded: str, number: int) -> tuple[str, ...]:
         found = []
@@ -1123,14 +1256,17 @@ class _Parser:
         if not found or announced != len(found):
             self.result.warn(
                 "statistics_header",
-                _("The columns of the statistics table are not the usual ones; they are read in the usual order."),
+                _(
+                    "The columns of the statistics table are not the usual ones; they are read in the usual "
+                    "order."
+                ),
                 number,
             )
             return self._STAT_DEFAULT
         return tuple(key for _start, key in sorted(found))
 
     @staticmethod
-    def _stat_cell(cell: str) -> int | float | None | bool:
+    def _stat_cell(cell: str) -> int | float | bool | None:
         if cell in ("-", "–", "NC", "nc", "N/A"):
             return None
         cell = cell.rstrip("%")
@@ -1165,7 +1301,10 @@ class _Parser:
     def _unreadable(self, line: str, number: int) -> None:
         self.result.warn(
             "unreadable",
-            _("“%(text)s” could not be placed in the structure of the fiche; add it in the interface if needed.")
+            _(
+                "“%(text)s” could not be placed in the structure of the fiche; add it in the interface if "
+                "needed."
+            )
             % {"text": line},
             number,
         )
@@ -1186,8 +1325,8 @@ class _Parser:
             warn(
                 "activities_unattached",
                 _(
-                    "The fiche lists %(count)s activities without saying which bloc each belongs to: they are kept "
-                    "at the level of the certification and no competency is linked to an activity."
+                    "The fiche lists %(count)s activities without saying which bloc each belongs to: they "
+                    "are kept at the level of the certification and no competency is linked to an activity."
                 )
                 % {"count": len(self.activities)},
                 self.activities_line,
@@ -1204,8 +1343,8 @@ class _Parser:
         warn(
             "no_criteria",
             _(
-                "An RNCP fiche gives no evaluation criteria: import the référentiel of the certification or add "
-                "them in the interface."
+                "An RNCP fiche gives no evaluation criteria: import the référentiel of the certification or "
+                "add them in the interface."
             ),
             None,
         )
@@ -1269,8 +1408,8 @@ class _Parser:
             self.result.warn(
                 "summary_count",
                 _(
-                    "“Compétences attestées” lists %(short)s competencies but the blocs give %(full)s; the short "
-                    "forms are not attached."
+                    "“Compétences attestées” lists %(short)s competencies but the blocs give %(full)s; the "
+                    "short forms are not attached."
                 )
                 % {"short": len(self.summaries), "full": len(competencies)},
                 self.summary_line,

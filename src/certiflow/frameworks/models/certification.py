@@ -38,7 +38,9 @@ class Certification(models.Model):
     code_source = models.CharField(_("code source"), max_length=16, choices=CodeSource.choices)
     title = models.CharField(_("title"), max_length=500)
     level = models.PositiveSmallIntegerField(_("level"), null=True, blank=True)
-    certifiers = models.ManyToManyField(Certifier, verbose_name=_("certifiers"), blank=True, related_name="certifications")
+    certifiers = models.ManyToManyField(
+        Certifier, verbose_name=_("certifiers"), blank=True, related_name="certifications"
+    )
     nsf = models.JSONField(_("NSF codes"), default=list, blank=True)
     formacodes = models.JSONField(_("Formacodes"), default=list, blank=True)
     rome = models.JSONField(_("ROME codes"), default=list, blank=True)
@@ -46,7 +48,6 @@ class Certification(models.Model):
     valid_until = models.DateField(_("registration end date"), null=True, blank=True)
     replaces = models.JSONField(_("replaced certifications"), default=list, blank=True)
     prerequisites = models.JSONField(_("entry and validation prerequisites"), default=dict, blank=True)
-    sections = models.JSONField(_("other sections of the fiche"), default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -55,7 +56,8 @@ class Certification(models.Model):
         ordering = ["code"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(level__isnull=True) | Q(level__gte=1, level__lte=8), name="certification_level_1_8"
+                condition=Q(level__isnull=True) | Q(level__gte=1, level__lte=8),
+                name="certification_level_1_8",
             ),
         ]
 
@@ -91,7 +93,9 @@ class AccessRoute(models.Model):
         ordering = ["certification", "position"]
         constraints = [
             models.UniqueConstraint(fields=["certification", "route"], name="access_route_unique_route"),
-            models.UniqueConstraint(fields=["certification", "position"], name="access_route_unique_position"),
+            models.UniqueConstraint(
+                fields=["certification", "position"], name="access_route_unique_position"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -105,7 +109,9 @@ class StatisticsRow(models.Model):
     year = models.PositiveSmallIntegerField(_("year"))
     certified = models.PositiveIntegerField(_("certified"), null=True, blank=True)
     certified_vae = models.PositiveIntegerField(_("of which by VAE"), null=True, blank=True)
-    employment_rate_6m = models.PositiveSmallIntegerField(_("employment rate at 6 months (%)"), null=True, blank=True)
+    employment_rate_6m = models.PositiveSmallIntegerField(
+        _("employment rate at 6 months (%)"), null=True, blank=True
+    )
     employment_rate_6m_job = models.PositiveSmallIntegerField(
         _("employment rate in the target job at 6 months (%)"), null=True, blank=True
     )

@@ -22,15 +22,29 @@ class Framework(models.Model):
     ordinal = models.PositiveSmallIntegerField(_("version number"))
     title = models.CharField(_("title in the document"), max_length=500)
     competency_policy = models.CharField(
-        _("competency policy"), max_length=32, choices=CompetencyPolicy.choices, default=CompetencyPolicy.ALL_CRITERIA
+        _("competency policy"),
+        max_length=32,
+        choices=CompetencyPolicy.choices,
+        default=CompetencyPolicy.ALL_CRITERIA,
     )
     policy_threshold = models.DecimalField(
-        _("threshold"), max_digits=4, decimal_places=3, null=True, blank=True, help_text=_("Share from 0 to 1.")
+        _("threshold"),
+        max_digits=4,
+        decimal_places=3,
+        null=True,
+        blank=True,
+        help_text=_("Share from 0 to 1."),
     )
     source_layout = models.CharField(_("document layout"), max_length=32)
     source_name = models.CharField(_("document"), max_length=255, blank=True)
     source_sha256 = models.CharField(_("document SHA-256"), max_length=64, blank=True)
     content_sha256 = models.CharField(_("content SHA-256"), max_length=64)
+    sections = models.JSONField(
+        _("other text of the document"),
+        default=dict,
+        blank=True,
+        help_text=_("Heading → text, kept verbatim."),
+    )
     warnings = models.JSONField(_("import warnings"), default=list, blank=True)
     imported_at = models.DateTimeField(_("imported at"), auto_now_add=True)
 
@@ -42,7 +56,8 @@ class Framework(models.Model):
             models.UniqueConstraint(fields=["certification", "version"], name="framework_unique_version"),
             models.UniqueConstraint(fields=["certification", "ordinal"], name="framework_unique_ordinal"),
             models.CheckConstraint(
-                condition=Q(policy_threshold__isnull=True) | Q(policy_threshold__gt=0, policy_threshold__lte=1),
+                condition=Q(policy_threshold__isnull=True)
+                | Q(policy_threshold__gt=0, policy_threshold__lte=1),
                 name="framework_threshold_share",
             ),
         ]
@@ -81,7 +96,11 @@ class Block(_Item):
 class Activity(_Item):
     framework = models.ForeignKey(Framework, on_delete=models.CASCADE, related_name="activities")
     block = models.ForeignKey(
-        Block, on_delete=models.CASCADE, related_name="activities", null=True, blank=True,
+        Block,
+        on_delete=models.CASCADE,
+        related_name="activities",
+        null=True,
+        blank=True,
         help_text=_("Empty when the document does not attach the activity to a bloc."),
     )
     text = models.TextField(_("text"))
@@ -138,7 +157,9 @@ class Assessment(_Item):
     block = models.ForeignKey(Block, on_delete=models.CASCADE, related_name="assessments")
     title = models.TextField(_("title"))
     kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices, default=Kind.OTHER)
-    individual = models.BooleanField(_("individual"), null=True, help_text=_("Empty when the document does not say."))
+    individual = models.BooleanField(
+        _("individual"), null=True, help_text=_("Empty when the document does not say.")
+    )
     collective = models.BooleanField(_("collective part"), default=False)
     written = models.BooleanField(_("written"), default=False)
     oral = models.BooleanField(_("oral"), default=False)

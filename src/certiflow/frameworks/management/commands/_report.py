@@ -15,7 +15,8 @@ def summary_line(numbers: dict[str, int]) -> str:
     return " · ".join(
         [
             ngettext("%(n)s bloc", "%(n)s blocs", numbers["blocks"]) % {"n": numbers["blocks"]},
-            ngettext("%(n)s activity", "%(n)s activities", numbers["activities"]) % {"n": numbers["activities"]},
+            ngettext("%(n)s activity", "%(n)s activities", numbers["activities"])
+            % {"n": numbers["activities"]},
             ngettext("%(n)s competency", "%(n)s competencies", numbers["competencies"])
             % {"n": numbers["competencies"]},
             ngettext("%(n)s evaluation modality", "%(n)s evaluation modalities", numbers["assessments"])
@@ -29,17 +30,27 @@ def print_result(console: Console, name: str, result: ParseResult) -> None:
     document = result.document
     layout = LAYOUTS[result.layout][1] if result.layout in LAYOUTS else _("canonical JSON")
     encoding = (document.get("source") or {}).get("encoding", "")
-    console.print(f"[bold]{escape(name)}[/bold] — {_('layout')}: {escape(layout)}" + (f" ({encoding})" if encoding else ""))
+    console.print(
+        f"[bold]{escape(name)}[/bold] — {_('layout')}: {escape(layout)}"
+        + (f" ({encoding})" if encoding else "")
+    )
     code = document.get("code") or _("(no code)")
     version = document.get("version") or _("(no version)")
-    console.print(f"  {escape(str(document.get('title') or _('(no title)')))}  [{escape(code)} · {escape(str(version))}]")
+    console.print(
+        f"  {escape(str(document.get('title') or _('(no title)')))}  [{escape(code)} · {escape(str(version))}]"
+    )
     console.print(f"  {summary_line(counts(document))}")
     for block in document.get("blocks", []):
         numbers = counts({"blocks": [block]})
         console.print(
             f"    {escape(block['code'])} {escape(block['title'][:70])}: "
             + _("%(a)s activities, %(c)s competencies, %(e)s modalities, %(k)s criteria")
-            % {"a": numbers["activities"], "c": numbers["competencies"], "e": numbers["assessments"], "k": numbers["criteria"]}
+            % {
+                "a": numbers["activities"],
+                "c": numbers["competencies"],
+                "e": numbers["assessments"],
+                "k": numbers["criteria"],
+            }
         )
     if result.issues:
         console.print(

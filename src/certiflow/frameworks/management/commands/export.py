@@ -22,9 +22,18 @@ class Command(BaseCommand):
     def handle(self, *args, codes, output, **options):
         if codes:
             frameworks = [self.find(code) for code in codes]
-            payload = export_framework(frameworks[0]) if len(frameworks) == 1 else [export_framework(f) for f in frameworks]
+            payload = (
+                export_framework(frameworks[0])
+                if len(frameworks) == 1
+                else [export_framework(f) for f in frameworks]
+            )
         else:
-            payload = [export_framework(f) for f in Framework.objects.select_related("certification").order_by("certification__code", "ordinal")]
+            payload = [
+                export_framework(f)
+                for f in Framework.objects.select_related("certification").order_by(
+                    "certification__code", "ordinal"
+                )
+            ]
         text = dump_canonical(payload)
         if output:
             Path(output).write_text(text, encoding="utf-8")
@@ -39,12 +48,14 @@ class Command(BaseCommand):
         framework = frameworks.order_by("-ordinal").first()
         if framework is None:
             known = ", ".join(
-                f"{c}@{v}" for c, v in Framework.objects.order_by("certification__code", "ordinal").values_list(
+                f"{c}@{v}"
+                for c, v in Framework.objects.order_by("certification__code", "ordinal").values_list(
                     "certification__code", "version"
                 )
             )
             raise CommandError(
-                _("No certification version %(spec)s. Known: %(known)s.") % {"spec": spec, "known": known or _("none")},
+                _("No certification version %(spec)s. Known: %(known)s.")
+                % {"spec": spec, "known": known or _("none")},
                 returncode=2,
             )
         return framework

@@ -22,6 +22,10 @@ class Command(BaseCommand):
         "2: refused, nothing written)."
     )
 
+    def create_parser(self, prog_name, subcommand, **kwargs):
+        # Our --version is the référentiel's version label; it replaces Django's "print the version".
+        return super().create_parser(prog_name, subcommand, conflict_handler="resolve", **kwargs)
+
     def add_arguments(self, parser):
         parser.add_argument("paths", nargs="+", metavar="PATH")
         parser.add_argument("--dry-run", action="store_true", help=_("Read and report; write nothing."))
@@ -33,11 +37,20 @@ class Command(BaseCommand):
         out = Console(file=self.stdout._out, highlight=False, soft_wrap=True)
         err = Console(file=self.stderr._out, highlight=False, soft_wrap=True)
         documents = []
+        missing: list[str] = []
         try:
             for path in paths:
                 raw = self.read(Path(path))
                 for result in read_document(raw, name=Path(path).name):
-                    result.document = prepare_document(result.document, code=code, version=version_label, title=title)
+                    try:
+                        result.document = prepare_document(
+                            result.document, code=code, version=version_label, title=title
+                        )
+                    except ImportRefused as refusal:
+                        if not dry_run:
+                            raise
+                        # A dry run reports the whole document, then says what an import would need.
+                        missing.append(f"{Path(path).name}: {refusal}")
                     documents.append((Path(path).name, result))
         except ImportRefused as refusal:
             err.print(f"[red]{_('Refused')}:[/red] {refusal}")
@@ -47,6 +60,8 @@ class Command(BaseCommand):
             print_result(out, name, result)
         if dry_run:
             out.print(_("Dry run: nothing was written."))
+            for note in missing:
+                out.print(_("To import it: %(note)s") % {"note": note})
         else:
             try:
                 self.write(documents, out, err)
@@ -70,14 +85,20 @@ class Command(BaseCommand):
     def write(self, documents, out: Console, err: Console) -> None:
         """All documents or none: one transaction around the whole command."""
         with Progress(
-            TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-            console=err, transient=True, disable=not err.is_terminal,
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TextColumn("{task.completed}/{task.total}"),
+            console=err,
+            transient=True,
+            disable=not err.is_terminal,
         ) as bar:
             for name, result in documents:
                 task = bar.add_task(name, total=len(result.document["blocks"]))
                 outcome = import_framework(
                     document=result.document,
-                    progress=lambda _code, done, total, task=task: bar.update(task, completed=done, total=total),
+                    progress=lambda _code, done, total, task=task: bar.update(
+                        task, completed=done, total=total
+                    ),
                 )
                 framework = outcome.framework
                 if outcome.created:

@@ -12,7 +12,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         table = Table(_("Code"), _("Title"), _("Level"), _("Versions"), _("Blocs"), _("Valid until"))
-        certifications = Certification.objects.prefetch_related("frameworks").annotate(n_blocks=Count("frameworks__blocks"))
+        certifications = Certification.objects.prefetch_related("frameworks").annotate(
+            n_blocks=Count("frameworks__blocks")
+        )
         for certification in certifications:
             versions = ", ".join(f.version for f in certification.frameworks.all())
             table.add_row(

@@ -1,5 +1,4 @@
 from django.core.management.base import BaseCommand
-from django.db import transaction
 from django.utils.translation import gettext as _
 
 from certiflow.frameworks.domain.seeds import load_seed_documents
@@ -8,7 +7,6 @@ from certiflow.frameworks.domain.seeds import load_seed_documents
 class Command(BaseCommand):
     help = _("Load the seed certifications shipped with certiflow (idempotent).")
 
-    @transaction.atomic
     def handle(self, *args, **options):
         for outcome in load_seed_documents():
             framework = outcome.framework
