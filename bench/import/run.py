@@ -40,13 +40,15 @@ def synthetic_html_table(seed: str, target_bytes: int) -> str:
     body, copies, out = "\n".join(rows[7:]), 0, [*rows[:7]]
     size = 0
     while size < target_bytes:
-        shift = copies * 100
+        bloc_shift, code_shift = copies * 4, copies * 100
         copy = re.sub(
             r"BLOC DE COMPÉTENCES (\d+)",
-            lambda m: f"BLOC DE COMPÉTENCES {int(m.group(1)) + copies * 4}",
+            lambda m, shift=bloc_shift: f"BLOC DE COMPÉTENCES {int(m.group(1)) + shift}",
             body,
         )
-        copy = re.sub(r"\b([ACE])(\d+)\b", lambda m: f"{m.group(1)}{int(m.group(2)) + shift}", copy)
+        copy = re.sub(
+            r"\b([ACE])(\d+)\b", lambda m, shift=code_shift: f"{m.group(1)}{int(m.group(2)) + shift}", copy
+        )
         out.append(copy)
         size += len(copy.encode())
         copies += 1

@@ -53,7 +53,8 @@ def test_language_switch_to_english(user_client):
     response = user_client.get(reverse("web:certification-list"))
 
     assert '<html lang="en">' in response.text
-    assert "Certifications" in response.text and "Log out" in response.text
+    assert "Certifications" in response.text
+    assert "Log out" in response.text
 
 
 def test_certification_list_shows_the_seeds(user_client, seeds):
@@ -85,7 +86,8 @@ def test_certification_list_search_answers_htmx_with_rows_only(user_client):
     response = user_client.get(reverse("web:certification-list"), {"q": "régis"}, HTTP_HX_REQUEST="true")
 
     assert "<html" not in response.text
-    assert response.text.count("<tr>") == 1 and "RNCP11111" in response.text
+    assert response.text.count("<tr>") == 1
+    assert "RNCP11111" in response.text
 
 
 def test_certification_detail_shows_metadata_and_links_both_ways(user_client, seeds):
@@ -98,7 +100,8 @@ def test_certification_detail_shows_metadata_and_links_both_ways(user_client, se
     assert "RNCP37040" in text
     assert 'id="bloc-RNCP39603BC04"' in text
     # Competency → the modality covering it, and modality → competencies it covers.
-    assert 'href="#comp-C1"' in text and 'id="comp-C1"' in text
+    assert 'href="#comp-C1"' in text
+    assert 'id="comp-C1"' in text
     assert "Le jury est composé de 4 membres" in text
     assert "<svg" in text  # the statistics chart
 
@@ -130,7 +133,8 @@ def test_import_upload_preview_confirm(admin_client):
     assert not Certification.objects.exists()
 
     preview = admin_client.get(reverse("web:import-preview", args=[pending.pk]))
-    assert "A5" in preview.text and "BC04" in preview.text
+    assert "A5" in preview.text
+    assert "BC04" in preview.text
 
     confirmed = admin_client.post(
         reverse("web:import-preview", args=[pending.pk]), {"code": "ICART-MIC", "version": "1", "title": ""}
@@ -152,7 +156,8 @@ def test_import_confirm_without_code_is_refused_and_keeps_the_draft(admin_client
 
     assert response.status_code == 400
     assert "RNCP" in response.text
-    assert PendingImport.objects.exists() and not Certification.objects.exists()
+    assert PendingImport.objects.exists()
+    assert not Certification.objects.exists()
 
 
 def test_import_upload_of_a_binary_file_shows_the_error_and_writes_nothing(admin_client, tmp_path):

@@ -81,7 +81,8 @@ def test_seed_003_metadata_is_the_fiches():
     assert [row["year"] for row in document["statistics"]] == [2022, 2021, 2020]
     assert document["statistics"][0]["employment_rate_2y_job"] is None
     vae = next(r for r in document["access_routes"] if r["route"] == "vae")
-    assert vae["jury_rules"]["members"] == 4 and vae["jury_rules"]["min_professional_ratio"] == 0.5
+    assert vae["jury_rules"]["members"] == 4
+    assert vae["jury_rules"]["min_professional_ratio"] == 0.5
 
 
 def test_seed_001_blocks_and_version():

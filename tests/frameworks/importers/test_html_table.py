@@ -134,7 +134,8 @@ def test_seed_000_modalities_keep_kind_modes_and_deliverables(seed):
     assessments = {e["code"]: e for e in all_of(seed.document, "assessments")}
 
     assert assessments["E2"]["kind"] == "field_survey"
-    assert assessments["E2"]["collective"] is True and assessments["E2"]["individual"] is False
+    assert assessments["E2"]["collective"] is True
+    assert assessments["E2"]["individual"] is False
     assert assessments["E1"]["deliverables"] == ["Présentation orale individuelle."]
     assert assessments["E17"]["kind"] == "role_play"
     assert assessments["E7"]["kind"] == "case_study"
@@ -214,7 +215,9 @@ def test_unseen_document_with_one_modality_per_competency_links_exactly():
     assert [b["title"] for b in blocks] == ["Piloter", "Animer"]
     e1 = blocks[0]["assessments"][0]
     assert e1["title"] == "Étude de cas"
-    assert e1["kind"] == "case_study" and e1["written"] and e1["individual"]
+    assert e1["kind"] == "case_study"
+    assert e1["written"]
+    assert e1["individual"]
     assert [c["text"] for c in e1["criteria"]] == ["plan complet", "délais réalistes"]
     assert all(c["competencies"] == ["C1"] for c in e1["criteria"])
     assert blocks[1]["assessments"][0]["collective"] is True
@@ -317,7 +320,7 @@ def test_any_referentiel_in_this_layout_reads_back_exactly(blocks):
 
     parsed = result.document["blocks"]
     assert [b["title"] for b in parsed] == [title for title, _rows in blocks]
-    for (title, rows), block in zip(blocks, parsed, strict=True):
+    for (_title, rows), block in zip(blocks, parsed, strict=True):
         assert [(a["code"], a["text"]) for a in block["activities"]] == [r[0] for r in rows]
         assert [(c["code"], c["text"]) for c in block["competencies"]] == [c for r in rows for c in r[1]]
         for (activity, competencies, (ecode, etitle, edesc), criteria), assessment in zip(

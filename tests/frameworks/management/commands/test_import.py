@@ -47,7 +47,7 @@ def test_import_of_a_clean_canonical_document_exits_0(tmp_path):
         encoding="utf-8",
     )
 
-    code, out, _err = run_import(path)
+    code, _out, _err = run_import(path)
 
     assert code == 0
     assert Certification.objects.get().code == "RNCP1"
@@ -89,7 +89,7 @@ def test_import_of_several_documents_is_all_or_nothing(tmp_path):
 
 
 def test_import_with_a_user_code_and_version():
-    code, out, _err = run_import(SEED_000, "--code", "ICART-MIC", "--version", "1")
+    code, _out, _err = run_import(SEED_000, "--code", "ICART-MIC", "--version", "1")
 
     assert code == 1
     framework = Framework.objects.get()
