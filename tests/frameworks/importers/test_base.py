@@ -81,16 +81,23 @@ def test_normalise_space_collapses_runs_and_nbsp():
     assert normalise_space("  a\u00a0 b\n\t c  ") == "a b c"
 
 
-def test_check_numbering_reports_gaps_duplicates_and_order_without_renumbering():
+def test_check_numbering_reports_gaps_and_order_without_renumbering():
     result = ParseResult(layout="x", document={})
 
-    check_numbering(
-        result, [("A1", 1), ("A2", 2), ("A5", 3), ("A2", 4), ("A4", 5)], what="Activity", prefix="A"
-    )
+    check_numbering(result, [("A1", 1), ("A2", 2), ("A5", 3), ("A4", 5)], what="Activity", prefix="A")
 
     assert [(issue.code, issue.line) for issue in result.issues] == [
         ("numbering_gap", 3),
-        ("duplicate_code", 4),
         ("numbering_order", 5),
     ]
     assert "A3, A4 missing" in result.issues[0].message
+
+
+def test_check_numbering_refuses_a_duplicated_code_with_both_lines():
+    result = ParseResult(layout="x", document={})
+
+    with pytest.raises(ImportRefused) as refused:
+        check_numbering(result, [("C1", 3), ("C2", 4), ("C1", 9)], what="Competency", prefix="C")
+
+    assert refused.value.line == 9
+    assert "first on line 3" in str(refused.value)

@@ -224,24 +224,43 @@ def test_unseen_document_with_one_modality_per_competency_links_exactly():
     assert not [i for i in result.issues if i.code == "ambiguous_link"]
 
 
-def test_unseen_document_with_duplicate_code_and_orphan_criteria_warns():
+def test_unseen_document_with_orphan_criteria_warns_and_keeps_them():
     text = (
         HEADER
         + row("<b>BLOC DE COMPÉTENCES 1 : Piloter</b>", "", "", "")
         + row(
             "<p><b>A1 - Pilotage</b></p>",
-            "<p><b>C1 :</b> Planifier.</p> <p><b>C1 :</b> Suivre.</p>",
+            "<p><b>C1 :</b> Planifier.</p>",
             "<p><b>E1 - Étude de cas</b> individuelle</p>",
             "<p><b>E1 - Qualité :</b></p><ul><li>- complet</li></ul><p><b>E9 - Autre :</b></p><ul><li>- x</li></ul>",
         )
     )
 
-    with pytest.raises(ImportRefused):
-        validate_canonical({**html_table.parse(text).document, "code": "X", "title": "X"})
     result = html_table.parse(text)
+
     codes = {issue.code for issue in result.issues}
-    assert {"duplicate_code", "orphan_criterion", "missing_title"} <= codes
-    assert [e["code"] for e in result.document["blocks"][0]["assessments"]] == ["E1", "E9"]
+    assert {"orphan_criterion", "missing_title"} <= codes
+    assessments = result.document["blocks"][0]["assessments"]
+    assert [(e["code"], [k["text"] for k in e["criteria"]]) for e in assessments] == [
+        ("E1", ["complet"]),
+        ("E9", ["x"]),
+    ]
+
+
+def test_unseen_document_with_a_duplicated_code_is_refused_at_its_line():
+    text = (
+        HEADER
+        + row("<b>BLOC DE COMPÉTENCES 1 : Piloter</b>", "", "", "")
+        + row(
+            "<p><b>A1 - Pilotage</b></p>", "<p><b>C1 :</b> Planifier.</p> <p><b>C1 :</b> Suivre.</p>", "", ""
+        )
+    )
+
+    with pytest.raises(ImportRefused) as refused:
+        html_table.parse(text)
+
+    assert "C1 appears twice" in str(refused.value)
+    assert refused.value.line == 6
 
 
 @pytest.mark.parametrize(

@@ -582,9 +582,22 @@ def test_parse_explicit_links_document_warns_only_about_the_bloc_with_several_ac
     assert [c["activities"] for c in second["competencies"]] == [["A2", "A3"]] * 3
 
 
-def test_parse_numbering_document_warns_about_gaps_and_keeps_duplicates():
+def test_parse_numbering_document_refuses_its_duplicated_code():
     # Arrange
     text = read_document("numbering")
+
+    # Act
+    with pytest.raises(ImportRefused) as refused:
+        parse(text)
+
+    # Assert
+    assert refused.value.line == 75
+    assert "C3 appears twice (first on line" in str(refused.value)
+
+
+def test_parse_numbering_document_warns_about_gaps():
+    # Arrange
+    text = read_document("numbering").replace("C3. Régler le son", "C5. Régler le son")
 
     # Act
     result = parse(text)
@@ -596,20 +609,17 @@ def test_parse_numbering_document_warns_about_gaps_and_keeps_duplicates():
     assert [a["code"] for a in first["activities"] + third["activities"]] == ["A1", "A2", "A4"]
     assert [c["code"] for c in first["competencies"]] == ["C1", "C2", "C3"]
     assert third["competencies"][0] == {
-        "code": "C3-2",
-        "generated": True,
+        "code": "C5",
         "text": "Régler le son et la lumière.",
         "activities": ["A4"],
     }
-    assert third["assessments"][0]["criteria"][0]["competencies"] == ["C3-2"]
+    assert third["assessments"][0]["criteria"][0]["competencies"] == ["C5"]
     issues = {(issue.code, issue.line) for issue in result.issues}
     assert {
         ("no_version", 2),
         ("unreadable", 4),
         ("numbering_gap", 69),
         ("numbering_gap", 72),
-        ("duplicate_code", 75),
-        ("renamed_duplicate", 75),
         ("unknown_kind", 79),
         ("undetermined_mode", 79),
     } <= issues
@@ -617,7 +627,7 @@ def test_parse_numbering_document_warns_about_gaps_and_keeps_duplicates():
 
 def test_parse_numbering_document_names_what_is_missing():
     # Arrange
-    text = read_document("numbering")
+    text = read_document("numbering").replace("C3. Régler le son", "C5. Régler le son")
 
     # Act
     result = parse(text)

@@ -260,18 +260,21 @@ def code_number(code: str) -> int | None:
 def check_numbering(
     result: ParseResult, codes: list[tuple[str, int | None]], *, what: str, prefix: str
 ) -> None:
-    """Warn about gaps, duplicates and disorder in a sequence of codes like A1, A2, A4 (not renumbered)."""
+    """Warn about gaps and disorder in a sequence of codes like A1, A2, A4 (never renumbered).
+
+    A code used twice is refused outright: two items under one code cannot both be graded, and which
+    one the document means cannot be decided.
+    """
     seen: dict[str, int | None] = {}
     previous: int | None = None
     for code, line in codes:
         if code in seen:
-            result.warn(
-                "duplicate_code",
-                _("%(what)s %(code)s appears twice (first on line %(first)s); both are kept.")
+            raise ImportRefused(
+                _("%(what)s %(code)s appears twice (first on line %(first)s).")
                 % {"what": what, "code": code, "first": seen[code]},
-                line,
+                line=line,
+                hint=_("Correct the document so that each code is used once, then import it again."),
             )
-            continue
         seen[code] = line
         number = code_number(code)
         if number is None:

@@ -717,31 +717,6 @@ class _Parser:
         )
         for bloc in blocs:
             bloc.code = f"BC{bloc.number:02d}"
-        self.make_unique(blocs, "code")
-        self.make_unique(activities, "code")
-        self.make_unique(competencies, "code")
-
-    def make_unique(self, items: list[Any], attribute: str) -> None:
-        """Keep both of two items with the same code: the later one becomes ``A3-2`` (warned)."""
-        seen: set[str] = set()
-        for item in items:
-            code = getattr(item, attribute)
-            if code not in seen:
-                seen.add(code)
-                continue
-            suffix = 2
-            while f"{code}-{suffix}" in seen:
-                suffix += 1
-            new = f"{code}-{suffix}"
-            seen.add(new)
-            setattr(item, attribute, new)
-            item.generated = True
-            self.warn(
-                "renamed_duplicate",
-                _("The repeated code %(code)s is imported as %(new)s so that both are kept; correct it.")
-                % {"code": code, "new": new},
-                item.line,
-            )
 
     def emit_bloc(self, bloc: _Bloc) -> dict[str, Any]:
         activity_codes = [a.code for a in bloc.activities]

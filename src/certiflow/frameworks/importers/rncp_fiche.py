@@ -218,9 +218,7 @@ class _Parser:
         self.result = ParseResult(layout=LAYOUT, document={})
         # What the fiche says, collected section by section.
         self.title: str | None = None
-        self.title_line: int | None = None
         self.explicit_code: str | None = None
-        self.explicit_code_line: int | None = None
         self.version: str | None = None
         self.level: int | None = None
         self.valid_until: str | None = None
@@ -538,7 +536,6 @@ class _Parser:
             )
             return
         self.title = title
-        self.title_line = number
 
     def _set_code(self, code: str, number: int) -> None:
         if self.explicit_code is not None and code != self.explicit_code:
@@ -550,7 +547,6 @@ class _Parser:
             )
             return
         self.explicit_code = code
-        self.explicit_code_line = number
 
     def _read_certifier(self, line: str, number: int) -> None:
         spaced = _SIRET_SPACED_RE.search(line)
