@@ -18,3 +18,11 @@ def seed_texts() -> dict[str, str]:
         "001": SEED_001.read_text(encoding="utf-8"),
         "003": SEED_003.read_text(encoding="utf-8"),
     }
+
+
+def pytest_configure(config):
+    if not SEED_000.is_file():
+        raise pytest.UsageError(
+            f"The seed documents are not at {SEEDS_DIR}: the tests read them from the shared folder beside "
+            "the repository; set CERTIFLOW_SEEDS_DIR to their folder."
+        )
