@@ -2,6 +2,7 @@ import os
 from pathlib import Path
 
 import pytest
+from django.utils import translation
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 #: The three source documents, kept byte for byte in the shared folder beside the repository.
@@ -26,3 +27,18 @@ def pytest_configure(config):
             f"The seed documents are not at {SEEDS_DIR}: the tests read them from the shared folder beside "
             "the repository; set CERTIFLOW_SEEDS_DIR to their folder."
         )
+
+
+@pytest.fixture(autouse=True, scope="session")
+def english_by_default():
+    translation.activate("en")
+
+
+@pytest.fixture(autouse=True)
+def english_messages(english_by_default):
+    """Domain and command-line messages in English, so tests read them as the code writes them.
+
+    Pages are unaffected: each request activates its own language (French unless the user chose).
+    """
+    with translation.override("en"):
+        yield

@@ -9,7 +9,9 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from django.conf import settings
 from django.db import transaction
+from django.utils import translation
 
 from certiflow.frameworks.exporters.canonical_json import normal_form
 from certiflow.frameworks.importers import read_document
@@ -62,7 +64,9 @@ SEED_SOURCES = (
 def build_seed_document(source: SeedSource, documents_dir: Path) -> CanonicalDocument:
     """Run the importer on a source document and apply the review: the fixture's exact content."""
     path = documents_dir / source.document
-    (result,) = read_document(path.read_bytes(), name=source.document)
+    # The warnings are kept as text with the version: written in the product's language.
+    with translation.override(settings.LANGUAGE_CODE):
+        (result,) = read_document(path.read_bytes(), name=source.document)
     document = normal_form(
         prepare_document(result.document, code=source.code, version=source.version, title=source.title)
     )
