@@ -209,3 +209,17 @@ def test_browser_language_does_not_override_french(user_client):
     response = user_client.get(reverse("web:certification-list"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
 
     assert '<html lang="fr">' in response.text
+
+
+def test_import_upload_over_the_size_limit_is_refused(admin_client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from certiflow.frameworks.importers.base import MAX_DOCUMENT_BYTES
+
+    upload = SimpleUploadedFile("huge.txt", b"a" * (MAX_DOCUMENT_BYTES + 1), content_type="text/plain")
+
+    response = admin_client.post(reverse("web:import-upload"), {"document": upload})
+
+    assert response.status_code == 400
+    assert 'aria-invalid="true"' in response.text
+    assert not PendingImport.objects.exists()

@@ -13,7 +13,7 @@ from django.views.i18n import set_language
 
 from certiflow.frameworks.domain.imports import confirm_import, stage_import
 from certiflow.frameworks.domain.selectors import certifications_for_list, framework_tree
-from certiflow.frameworks.importers import ImportRefused
+from certiflow.frameworks.importers import ImportRefused, layout_label
 from certiflow.frameworks.importers.canonical import document_counts
 from certiflow.frameworks.models import Certification, PendingImport
 
@@ -130,6 +130,7 @@ def import_preview(request: HttpRequest, pk) -> HttpResponse:
             "refusal": refusal,
             "counts": document_counts(pending.document),
             "document": pending.document,
+            "layout": layout_label(pending.layout),
         },
         status=400 if refusal or form.errors else 200,
     )

@@ -12,17 +12,26 @@ from collections.abc import Callable
 from types import ModuleType
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from . import canonical, html_table, pdf_text, rncp_fiche
 from .base import ImportIssue, ImportRefused, ParseResult, decode_document
 
-__all__ = ["LAYOUTS", "ImportIssue", "ImportRefused", "ParseResult", "detect_layout", "read_document"]
+__all__ = [
+    "LAYOUTS",
+    "ImportIssue",
+    "ImportRefused",
+    "ParseResult",
+    "detect_layout",
+    "layout_label",
+    "read_document",
+]
 
 #: The layouts certiflow reads, most specific first, with what a user would call them.
 LAYOUTS: dict[str, tuple[ModuleType, str]] = {
-    html_table.LAYOUT: (html_table, "référentiel table exported as HTML rows"),
-    rncp_fiche.LAYOUT: (rncp_fiche, "public RNCP fiche page text"),
-    pdf_text.LAYOUT: (pdf_text, "référentiel text extracted from a PDF"),
+    html_table.LAYOUT: (html_table, gettext_lazy("référentiel table exported as HTML rows")),
+    rncp_fiche.LAYOUT: (rncp_fiche, gettext_lazy("public RNCP fiche page text")),
+    pdf_text.LAYOUT: (pdf_text, gettext_lazy("référentiel text extracted from a PDF")),
 }
 
 
@@ -44,7 +53,7 @@ def read_document(raw: bytes, *, name: str = "document") -> list[ParseResult]:
     text, encoding = decode_document(raw, name=name)
     layout = detect_layout(text)
     if layout is None:
-        known = "; ".join(label for _module, label in LAYOUTS.values())
+        known = "; ".join(str(label) for _module, label in LAYOUTS.values())
         raise ImportRefused(
             _("%(name)s is in none of the layouts certiflow reads (%(known)s; canonical JSON).")
             % {"name": name, "known": known},
@@ -65,3 +74,8 @@ def read_document(raw: bytes, *, name: str = "document") -> list[ParseResult]:
         if layout != "canonical_json" or not source:
             source.update({"layout": result.layout, "name": name, "sha256": digest, "encoding": encoding})
     return results
+
+
+def layout_label(layout: str) -> str:
+    """What a user calls a layout ("public RNCP fiche page text"), in the active language."""
+    return str(LAYOUTS[layout][1]) if layout in LAYOUTS else _("canonical JSON")

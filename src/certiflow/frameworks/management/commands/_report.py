@@ -7,7 +7,7 @@ from django.utils.translation import ngettext
 from rich.console import Console
 from rich.markup import escape
 
-from certiflow.frameworks.importers import LAYOUTS, ParseResult
+from certiflow.frameworks.importers import ParseResult, layout_label
 from certiflow.frameworks.importers.canonical import document_counts as counts
 
 
@@ -28,7 +28,7 @@ def summary_line(numbers: dict[str, int]) -> str:
 
 def print_result(console: Console, name: str, result: ParseResult) -> None:
     document = result.document
-    layout = LAYOUTS[result.layout][1] if result.layout in LAYOUTS else _("canonical JSON")
+    layout = layout_label(result.layout)
     encoding = (document.get("source") or {}).get("encoding", "")
     console.print(
         f"[bold]{escape(name)}[/bold] — {_('layout')}: {escape(layout)}"
