@@ -16,6 +16,10 @@ from ._report import print_result
 EXIT_OK, EXIT_WARNINGS, EXIT_REFUSED = 0, 1, 2
 
 
+def refused_label() -> str:
+    return _("Refused:")
+
+
 class Command(BaseCommand):
     help = _(
         "Import référentiels and RNCP fiches (exit 0: imported; 1: imported with warnings; "
@@ -53,7 +57,7 @@ class Command(BaseCommand):
                         missing.append(f"{Path(path).name}: {refusal}")
                     documents.append((Path(path).name, result))
         except ImportRefused as refusal:
-            err.print(f"[red]{_('Refused')}:[/red] {refusal}")
+            err.print(f"[red]{refused_label()}[/red] {refusal}")
             raise CommandError(_("Nothing was imported."), returncode=EXIT_REFUSED) from refusal
 
         for name, result in documents:
@@ -66,7 +70,7 @@ class Command(BaseCommand):
             try:
                 self.write(documents, out, err)
             except ImportRefused as refusal:
-                err.print(f"[red]{_('Refused')}:[/red] {refusal}")
+                err.print(f"[red]{refused_label()}[/red] {refusal}")
                 raise CommandError(_("Nothing was imported."), returncode=EXIT_REFUSED) from refusal
         if any(result.issues for _name, result in documents):
             sys.exit(EXIT_WARNINGS)
