@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django.views.i18n import set_language
 
-from certiflow.frameworks.domain.imports import confirm_import, stage_import
+from certiflow.frameworks.domain.imports import confirm_import, discard_import, stage_import
 from certiflow.frameworks.domain.selectors import certifications_for_list, framework_tree
 from certiflow.frameworks.importers import ImportRefused, layout_label
 from certiflow.frameworks.importers.canonical import document_counts
@@ -142,6 +142,6 @@ def import_discard(request: HttpRequest, pk) -> HttpResponse:
     pending = get_object_or_404(PendingImport, pk=pk)
     if not request.user.has_perm("frameworks.confirm_import", pending):
         raise PermissionDenied
-    pending.delete()
+    discard_import(pending=pending, actor=request.user)
     messages.info(request, _("Import cancelled; nothing was written."))
     return redirect("web:import-upload")

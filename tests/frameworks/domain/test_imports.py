@@ -6,10 +6,16 @@ import pytest
 from django.db import IntegrityError
 
 from certiflow.common.models import AuditLogEntry
-from certiflow.frameworks.domain.imports import import_framework, prepare_document
+from certiflow.frameworks.domain.imports import (
+    confirm_import,
+    discard_import,
+    import_framework,
+    prepare_document,
+    stage_import,
+)
 from certiflow.frameworks.exporters.canonical_json import export_framework, normal_form
 from certiflow.frameworks.importers.base import ImportRefused
-from certiflow.frameworks.models import Certification, Criterion, Framework
+from certiflow.frameworks.models import Certification, Criterion, Framework, PendingImport
 from tests.factories import AdministratorFactory
 
 pytestmark = pytest.mark.django_db
@@ -175,3 +181,29 @@ def test_import_framework_of_the_same_content_without_version_is_a_no_op():
 
     assert not again.created
     assert Framework.objects.count() == 1
+
+
+def test_stage_then_discard_writes_no_framework_and_audits_both(seed_texts):
+    actor = AdministratorFactory()
+
+    (pending,) = stage_import(raw=seed_texts["003"].encode(), name="fiche.txt", actor=actor)
+    discard_import(pending=pending, actor=actor)
+
+    assert not PendingImport.objects.exists()
+    assert not Framework.objects.exists()
+    assert list(AuditLogEntry.objects.order_by("id").values_list("action", "actor")) == [
+        ("import.staged", actor.pk),
+        ("import.discarded", actor.pk),
+    ]
+
+
+def test_confirm_import_writes_the_previewed_document_and_drops_the_draft(seed_texts):
+    actor = AdministratorFactory()
+    (pending,) = stage_import(raw=seed_texts["003"].encode(), name="fiche.txt", actor=actor)
+
+    outcome = confirm_import(
+        pending=pending, actor=actor, title="Responsable de production de projets culturels"
+    )
+
+    assert outcome.framework.certification.code == "RNCP39603"
+    assert not PendingImport.objects.exists()

@@ -27,9 +27,3 @@ def record(
         changes=changes or {},
         reason=reason,
     )
-
-
-def history(obj: models.Model):
-    return AuditLogEntry.objects.filter(
-        object_type=obj._meta.label_lower, object_id=str(obj.pk)
-    ).select_related("actor")

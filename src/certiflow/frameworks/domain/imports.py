@@ -322,15 +322,20 @@ def stage_import(*, raw: bytes, name: str, actor: Any) -> list[PendingImport]:
     results = read_document(raw, name=name)
     pending = []
     for result in results:
-        pending.append(
-            PendingImport.objects.create(
-                created_by=actor,
-                name=name[:255],
-                layout=result.layout,
-                document=result.document,
-                warnings=[str(issue) for issue in result.issues],
-            )
+        draft = PendingImport.objects.create(
+            created_by=actor,
+            name=name[:255],
+            layout=result.layout,
+            document=result.document,
+            warnings=[str(issue) for issue in result.issues],
         )
+        audit.record(
+            actor=actor,
+            action="import.staged",
+            obj=draft,
+            changes={"layout": draft.layout, "sha256": result.document["source"]["sha256"]},
+        )
+        pending.append(draft)
     return pending
 
 
@@ -351,3 +356,10 @@ def confirm_import(
     outcome = import_framework(document=document, actor=actor)
     pending.delete()
     return outcome
+
+
+@transaction.atomic
+def discard_import(*, pending: PendingImport, actor: Any) -> None:
+    """Drop a previewed document without writing it (audited: who looked at what and let it go)."""
+    audit.record(actor=actor, action="import.discarded", obj=pending, changes={"layout": pending.layout})
+    pending.delete()

@@ -89,7 +89,7 @@ class _CellParser(HTMLParser):
             node = _Node(tag)
             self.current.children.append(node)
             self.stack.append(node)
-        elif tag == "b" or tag == "strong":
+        elif tag in ("b", "strong"):
             node = self.current
             if not node.text and not node.bold:
                 node.starts_bold = True
@@ -359,8 +359,7 @@ class _Parser:
             if match:
                 code = f"E{match.group(1)}"
                 title = _CODED_RE["E"].sub("", node.lead, count=1).rstrip(" :").strip()
-                rest = normalise_space(node.text[len(node.text) - len(node.text.lstrip()) :])
-                rest = rest.split(node.lead, 1)[1] if node.lead and node.lead in rest else ""
+                rest = node.text.split(node.lead, 1)[1] if node.lead in node.text else ""
                 assessment = {
                     "code": code,
                     "title": title,

@@ -13,7 +13,7 @@ from certiflow.frameworks.importers.base import MAX_DOCUMENT_BYTES
 
 from ._report import print_result
 
-EXIT_OK, EXIT_WARNINGS, EXIT_REFUSED = 0, 1, 2
+EXIT_WARNINGS, EXIT_REFUSED = 1, 2  # 0 when imported without warnings
 
 
 def refused_label() -> str:
