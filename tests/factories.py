@@ -1,9 +1,21 @@
-"""factory_boy factories for the registry."""
+"""factory_boy factories for every app."""
+
+import datetime
 
 import factory
 from django.contrib.auth import get_user_model
 
-from certiflow.frameworks.models import Assessment, Block, Certification, Competency, Criterion, Framework
+from certiflow.assessment.models import Assignment, ScheduledAssessment, Session, Sitting
+from certiflow.candidates.models import Candidate, Enrolment, Provider, ProviderAuthorisation, RoleGrant
+from certiflow.frameworks.models import (
+    AccessRoute,
+    Assessment,
+    Block,
+    Certification,
+    Competency,
+    Criterion,
+    Framework,
+)
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -87,3 +99,104 @@ class CriterionFactory(factory.django.DjangoModelFactory):
     code = factory.Sequence(lambda n: f"E.{n}")
     position = factory.Sequence(lambda n: n + 1)
     text = factory.Sequence(lambda n: f"Critère {n}")
+
+
+# --- candidates -------------------------------------------------------------------------------------
+class AccessRouteFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AccessRoute
+
+    certification = factory.SubFactory(CertificationFactory)
+    route = AccessRoute.Route.FORMATION_INITIALE
+    label = "Après un parcours de formation sous statut d’élève ou d’étudiant"
+    is_open = True
+    position = factory.Sequence(lambda n: n + 1)
+
+
+class ProviderFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Provider
+
+    name = factory.Sequence(lambda n: f"École {n}")
+    siret = factory.Sequence(lambda n: f"{30000000000000 + n}")
+
+
+class ProviderAuthorisationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ProviderAuthorisation
+
+    provider = factory.SubFactory(ProviderFactory)
+    certification = factory.SubFactory(CertificationFactory)
+    starts_on = datetime.date(2020, 1, 1)
+
+
+class CandidateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Candidate
+
+    last_name = factory.Sequence(lambda n: f"Martin{n}")
+    first_name = "Léa"
+    email = factory.Sequence(lambda n: f"candidate{n}@example.org")
+
+
+class EnrolmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Enrolment
+
+    candidate = factory.SubFactory(CandidateFactory)
+    framework = factory.SubFactory(FrameworkFactory)
+    access_route = factory.SubFactory(
+        AccessRouteFactory, certification=factory.SelfAttribute("..framework.certification")
+    )
+    provider = factory.SubFactory(ProviderFactory)
+    starts_on = datetime.date(2024, 9, 1)
+
+
+def grant(user, role, provider=None):
+    """Give ``user`` a role directly (tests of the role-granting rule itself use the domain)."""
+    RoleGrant.objects.create(user=user, role=role, provider=provider)
+    return user
+
+
+# --- assessment -------------------------------------------------------------------------------------
+class SessionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Session
+
+    framework = factory.SubFactory(FrameworkFactory)
+    title = factory.Sequence(lambda n: f"Session {n}")
+    starts_on = datetime.date(2025, 6, 1)
+    ends_on = datetime.date(2025, 6, 30)
+    created_by = factory.SubFactory(AdministratorFactory)
+
+
+class ScheduledAssessmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ScheduledAssessment
+
+    session = factory.SubFactory(SessionFactory)
+    assessment = factory.SubFactory(
+        AssessmentFactory, block__framework=factory.SelfAttribute("...session.framework")
+    )
+    starts_at = factory.LazyFunction(lambda: datetime.datetime(2025, 6, 10, 9, 0, tzinfo=datetime.UTC))
+    place = "Paris, salle 2"
+
+
+class SittingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Sitting
+
+    scheduled = factory.SubFactory(ScheduledAssessmentFactory)
+    enrolment = factory.SubFactory(
+        EnrolmentFactory, framework=factory.SelfAttribute("..scheduled.session.framework")
+    )
+
+
+class AssignmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Assignment
+
+    sitting = factory.SubFactory(SittingFactory)
+    scheduled = factory.SelfAttribute("sitting.scheduled")
+    evaluator = factory.SubFactory(UserFactory)
+    rank = 1

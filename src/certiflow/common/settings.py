@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     "rules.apps.AutodiscoverRulesConfig",
     "certiflow.common",
     "certiflow.frameworks",
+    "certiflow.candidates",
+    "certiflow.assessment",
     "certiflow.web",
 ]
 
@@ -117,6 +119,8 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+#: Uploaded evidence. Never served as public files: a view checks permissions on every download.
+MEDIA_ROOT = VAR_DIR / "media"
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "web:certification-list"

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CandidatesConfig(AppConfig):
+    name = "certiflow.candidates"
+    label = "candidates"
+    verbose_name = _("Candidates and providers")

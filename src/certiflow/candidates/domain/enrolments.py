@@ -1,0 +1,197 @@
+"""Candidates and their enrolments: the one place an enrolment is created or changes status."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from certiflow.candidates.domain.people import is_authorised
+from certiflow.candidates.models import Candidate, Cohort, Enrolment, Provider
+from certiflow.common.domain import audit
+from certiflow.common.domain.errors import Refused
+from certiflow.frameworks.models import AccessRoute, Framework
+
+Status = Enrolment.Status
+
+#: The moves an enrolment may make. The jury issue adds the outcomes after deliberation.
+TRANSITIONS: dict[str, set[str]] = {
+    Status.ENROLLED: {Status.ASSESSING, Status.WITHDRAWN},
+    Status.ASSESSING: {Status.ENROLLED, Status.WITHDRAWN},
+    Status.WITHDRAWN: {Status.ENROLLED},
+}
+
+
+@dataclass(frozen=True)
+class CandidateDetails:
+    last_name: str
+    first_name: str
+    email: str
+    birth_date: date | None = None
+    reference: str = ""
+
+
+def save_candidate(*, actor: AbstractBaseUser | None, details: CandidateDetails) -> tuple[Candidate, bool]:
+    """Create the candidate with this e-mail, or update their details. Returns (candidate, created).
+    Audited with the fields that changed, before and after."""
+    email = details.email.strip().lower()
+    values = {
+        "last_name": details.last_name.strip(),
+        "first_name": details.first_name.strip(),
+        "birth_date": details.birth_date,
+        "reference": details.reference.strip(),
+    }
+    with transaction.atomic():
+        candidate = Candidate.objects.select_for_update().filter(email=email).first()
+        if candidate is None:
+            candidate = Candidate.objects.create(email=email, **values)
+            audit.record(actor=actor, action="candidate.create", obj=candidate, changes=_jsonable(values))
+            return candidate, True
+        changes = {
+            field: [_jsonable(getattr(candidate, field)), _jsonable(value)]
+            for field, value in values.items()
+            if getattr(candidate, field) != value
+        }
+        if changes:
+            for field, value in values.items():
+                setattr(candidate, field, value)
+            candidate.save(update_fields=list(values))
+            audit.record(actor=actor, action="candidate.update", obj=candidate, changes=changes)
+    return candidate, False
+
+
+def check_enrolment(
+    *,
+    framework: Framework,
+    access_route: AccessRoute,
+    provider: Provider | None,
+    cohort: Cohort | None,
+    starts_on: date,
+    ends_on: date | None,
+) -> None:
+    """Refuse an enrolment that contradicts the registry: a route of another certification or closed
+    by the fiche, a provider not authorised on the start date, a cohort of another provider."""
+    certification = framework.certification
+    if access_route.certification_id != certification.pk:
+        raise Refused(
+            _("The access route %(route)s is not one of %(code)s's.")
+            % {"route": access_route.get_route_display(), "code": certification.code},
+            field="access_route",
+        )
+    if access_route.is_open is False:
+        raise Refused(
+            _("The fiche of %(code)s says the route « %(route)s » is closed.")
+            % {"code": certification.code, "route": access_route.label},
+            field="access_route",
+        )
+    if provider is not None and not is_authorised(
+        provider=provider, certification=certification, on=starts_on
+    ):
+        raise Refused(
+            _("%(provider)s is not authorised to prepare %(code)s on %(date)s.")
+            % {"provider": provider, "code": certification.code, "date": starts_on.isoformat()},
+            hint=_("Record the provider's authorisation first, or correct the start date."),
+            field="provider",
+        )
+    if cohort is not None and (
+        cohort.provider_id != getattr(provider, "pk", None) or cohort.certification_id != certification.pk
+    ):
+        raise Refused(
+            _("The cohort %(cohort)s belongs to another provider or certification.")
+            % {"cohort": cohort.name},
+            field="cohort",
+        )
+    if ends_on is not None and ends_on < starts_on:
+        raise Refused(_("The programme ends before it starts."), field="ends_on")
+
+
+def enrol(
+    *,
+    actor: AbstractBaseUser | None,
+    candidate: Candidate,
+    framework: Framework,
+    access_route: AccessRoute,
+    provider: Provider | None,
+    starts_on: date,
+    cohort: Cohort | None = None,
+    entry_year: int | None = None,
+    ends_on: date | None = None,
+) -> tuple[Enrolment, bool]:
+    """Enrol ``candidate`` in ``framework`` (or update their enrolment in it). Returns (enrolment, created)."""
+    check_enrolment(
+        framework=framework,
+        access_route=access_route,
+        provider=provider,
+        cohort=cohort,
+        starts_on=starts_on,
+        ends_on=ends_on,
+    )
+    values = {
+        "access_route": access_route,
+        "provider": provider,
+        "cohort": cohort,
+        "entry_year": entry_year,
+        "starts_on": starts_on,
+        "ends_on": ends_on,
+    }
+    with transaction.atomic():
+        enrolment = (
+            Enrolment.objects.select_for_update().filter(candidate=candidate, framework=framework).first()
+        )
+        if enrolment is None:
+            enrolment = Enrolment.objects.create(candidate=candidate, framework=framework, **values)
+            audit.record(
+                actor=actor,
+                action="enrolment.create",
+                obj=enrolment,
+                changes={k: _jsonable(v) for k, v in values.items()},
+            )
+            return enrolment, True
+        changes = {
+            field: [_jsonable(getattr(enrolment, field)), _jsonable(value)]
+            for field, value in values.items()
+            if getattr(enrolment, field) != value
+        }
+        if changes:
+            for field, value in values.items():
+                setattr(enrolment, field, value)
+            enrolment.save(update_fields=list(values))
+            audit.record(actor=actor, action="enrolment.update", obj=enrolment, changes=changes)
+    return enrolment, False
+
+
+def transition(
+    *, actor: AbstractBaseUser | None, enrolment: Enrolment, to: str, reason: str = ""
+) -> Enrolment:
+    """Move an enrolment to status ``to`` if :data:`TRANSITIONS` allows it (locked row, audited)."""
+    with transaction.atomic():
+        current = Enrolment.objects.select_for_update().get(pk=enrolment.pk)
+        if to not in TRANSITIONS.get(current.status, set()):
+            raise Refused(
+                _("An enrolment cannot go from « %(from)s » to « %(to)s ».")
+                % {"from": current.get_status_display(), "to": Status(to).label},
+                field="status",
+            )
+        before = current.status
+        current.status = to
+        current.save(update_fields=["status"])
+        audit.record(
+            actor=actor,
+            action="enrolment.status",
+            obj=current,
+            changes={"status": [before, to]},
+            reason=reason,
+        )
+    enrolment.status = to
+    return current
+
+
+def _jsonable(value):
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
