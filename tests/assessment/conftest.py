@@ -75,8 +75,8 @@ def build_world(*, double_marking=False, collective=False, candidates=2) -> Worl
         collective_criteria=[criteria[2]] if collective else [],
     )
     seat_enrolments(actor=admin, scheduled=scheduled, enrolments=enrolments)
-    evaluator = grant(UserFactory(username="eva"), RoleGrant.Role.EVALUATOR)
-    second = grant(UserFactory(username="sam"), RoleGrant.Role.EVALUATOR)
+    evaluator = grant(UserFactory(), RoleGrant.Role.EVALUATOR)
+    second = grant(UserFactory(), RoleGrant.Role.EVALUATOR)
     return World(
         admin=admin,
         framework=framework,

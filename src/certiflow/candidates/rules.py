@@ -74,3 +74,7 @@ rules.add_perm("candidates.declare_conflict", is_administrator | is_provider_man
 rules.add_perm("candidates.view_medical_details", is_disability_referent)
 rules.add_perm("candidates.record_accommodation", is_disability_referent)
 rules.add_perm("candidates.propose_exemption", is_disability_referent)
+# DESIGN rule 5: the jury sees the referent's opinion (never the medical details).
+rules.add_perm(
+    "candidates.view_exemption_opinions", is_administrator | is_disability_referent | is_jury_member
+)

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "certiflow.frameworks",
     "certiflow.candidates",
     "certiflow.assessment",
+    "certiflow.api",
     "certiflow.web",
 ]
 
@@ -86,6 +87,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "certiflow.web.context_processors.roles",
             ],
         },
     },
@@ -123,7 +125,7 @@ STATIC_ROOT = VAR_DIR / "static"
 MEDIA_ROOT = VAR_DIR / "media"
 
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "web:certification-list"
+LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "login"
 
 SESSION_COOKIE_HTTPONLY = True

@@ -1,13 +1,61 @@
 from django.urls import path
 
 from . import views
+from .views import candidates, grading, portal, sessions
 
 app_name = "web"
 
 urlpatterns = [
-    path("", views.certification_list, name="certification-list"),
+    path("", portal.home, name="home"),
+    path("certifications/", views.certification_list, name="certification-list"),
     path("certifications/<str:code>/", views.certification_detail, name="certification-detail"),
     path("import/", views.import_upload, name="import-upload"),
     path("import/<uuid:pk>/", views.import_preview, name="import-preview"),
     path("import/<uuid:pk>/discard/", views.import_discard, name="import-discard"),
+    # Candidates
+    path("candidates/", candidates.enrolment_list, name="enrolment-list"),
+    path("candidates/<int:pk>/", candidates.enrolment_detail, name="enrolment-detail"),
+    path("candidates/<int:pk>/prerequisites/", candidates.prerequisite_record, name="prerequisite-record"),
+    path(
+        "candidates/<int:pk>/prerequisites/<int:evidence_pk>/verify/",
+        candidates.prerequisite_verify,
+        name="prerequisite-verify",
+    ),
+    path(
+        "candidates/<int:pk>/accommodations/new/", candidates.accommodation_edit, name="accommodation-create"
+    ),
+    path(
+        "candidates/<int:pk>/accommodations/<int:accommodation_pk>/",
+        candidates.accommodation_edit,
+        name="accommodation-edit",
+    ),
+    path("candidates/<int:pk>/exemptions/new/", candidates.exemption_propose, name="exemption-propose"),
+    path("candidates/<int:pk>/conflicts/new/", candidates.conflict_declare, name="conflict-declare"),
+    # Sessions
+    path("sessions/", sessions.session_list, name="session-list"),
+    path("sessions/new/", sessions.session_create, name="session-create"),
+    path("sessions/<int:pk>/", sessions.session_detail, name="session-detail"),
+    path("sessions/<int:pk>/schedule/", sessions.session_schedule, name="session-schedule"),
+    path("sessions/<int:pk>/scheduled/<int:scheduled_pk>/seat/", sessions.session_seat, name="session-seat"),
+    path(
+        "sessions/<int:pk>/scheduled/<int:scheduled_pk>/group/", sessions.session_group, name="session-group"
+    ),
+    path(
+        "sessions/<int:pk>/assign/<str:kind>/<int:target_pk>/", sessions.session_assign, name="session-assign"
+    ),
+    # Grading
+    path("grading/", grading.assignment_list, name="assignment-list"),
+    path("grading/<int:pk>/", grading.grading_grid, name="grading-grid"),
+    path("grading/<int:pk>/criteria/<int:criterion_pk>/", grading.criterion_save, name="criterion-save"),
+    path("grading/<int:pk>/submit/", grading.grid_submit, name="grid-submit"),
+    path("grading/<int:pk>/reopen/", grading.grid_reopen, name="grid-reopen"),
+    path("grading/<int:pk>/evidence/", grading.evidence_add, name="evidence-add"),
+    path("grading/<int:pk>/evidence/<int:evidence_pk>/", grading.evidence_download, name="evidence-download"),
+    path(
+        "grading/<int:pk>/evidence/<int:evidence_pk>/remove/", grading.evidence_remove, name="evidence-remove"
+    ),
+    path("double-marking/<str:kind>/<int:pk>/", grading.double_marking, name="double-marking"),
+    # Candidate portal and audit
+    path("me/", portal.portal, name="portal"),
+    path("audit/<str:object_type>/<str:object_id>/", portal.audit_log, name="audit-log"),
 ]

@@ -10,7 +10,12 @@ def test_save_mark_creates_a_draft_and_audits(world):
     assignment = world.assign(sitting=world.sittings[0])
 
     mark = save_mark(
-        actor=world.evaluator, assignment=assignment, criterion=world.criteria[0], value="met", comment="", base_revision=0
+        actor=world.evaluator,
+        assignment=assignment,
+        criterion=world.criteria[0],
+        value="met",
+        comment="",
+        base_revision=0,
     )
 
     assert (mark.value, mark.revision) == ("met", 1)
@@ -24,7 +29,12 @@ def test_save_mark_not_met_without_comment_is_refused(world):
 
     with pytest.raises(Refused, match="Say why"):
         save_mark(
-            actor=world.evaluator, assignment=assignment, criterion=world.criteria[0], value="not_met", comment=" ", base_revision=0
+            actor=world.evaluator,
+            assignment=assignment,
+            criterion=world.criteria[0],
+            value="not_met",
+            comment=" ",
+            base_revision=0,
         )
 
     assert not Mark.objects.exists()
@@ -32,7 +42,14 @@ def test_save_mark_not_met_without_comment_is_refused(world):
 
 def test_save_mark_with_stale_revision_is_a_conflict_showing_the_stored_value(world):
     assignment = world.assign(sitting=world.sittings[0])
-    save_mark(actor=world.evaluator, assignment=assignment, criterion=world.criteria[0], value="met", comment="", base_revision=0)
+    save_mark(
+        actor=world.evaluator,
+        assignment=assignment,
+        criterion=world.criteria[0],
+        value="met",
+        comment="",
+        base_revision=0,
+    )
 
     with pytest.raises(Conflict) as raised:
         save_mark(
@@ -53,13 +70,25 @@ def test_save_mark_by_another_user_is_not_allowed(world):
 
     with pytest.raises(NotAllowed):
         save_mark(
-            actor=world.second_evaluator, assignment=assignment, criterion=world.criteria[0], value="met", comment="", base_revision=0
+            actor=world.second_evaluator,
+            assignment=assignment,
+            criterion=world.criteria[0],
+            value="met",
+            comment="",
+            base_revision=0,
         )
 
 
 def test_submit_assignment_incomplete_grid_lists_missing_criteria(world):
     assignment = world.assign(sitting=world.sittings[0])
-    save_mark(actor=world.evaluator, assignment=assignment, criterion=world.criteria[0], value="met", comment="", base_revision=0)
+    save_mark(
+        actor=world.evaluator,
+        assignment=assignment,
+        criterion=world.criteria[0],
+        value="met",
+        comment="",
+        base_revision=0,
+    )
 
     with pytest.raises(Refused, match=r"E1\.2, E1\.3"):
         submit_assignment(actor=world.evaluator, assignment=assignment)
@@ -85,7 +114,12 @@ def test_submit_assignment_locks_the_grid(world):
 
     with pytest.raises(Refused, match="locked"):
         save_mark(
-            actor=world.evaluator, assignment=assignment, criterion=world.criteria[0], value="not_met", comment="x", base_revision=1
+            actor=world.evaluator,
+            assignment=assignment,
+            criterion=world.criteria[0],
+            value="not_met",
+            comment="x",
+            base_revision=1,
         )
     assert Mark.objects.filter(value="met").count() == 3
 
@@ -111,6 +145,9 @@ def test_build_grid_groups_criteria_by_competency(world):
     grid = build_grid(assignment)
 
     assert [s.competency.code for s in grid.sections] == ["C1", "C2"]
-    assert [[i.criterion.code for i in s.criteria] for s in grid.sections] == [["E1.1", "E1.2"], ["E1.2", "E1.3"]]
+    assert [[i.criterion.code for i in s.criteria] for s in grid.sections] == [
+        ["E1.1", "E1.2"],
+        ["E1.2", "E1.3"],
+    ]
     assert grid.deliverables == ["Un dossier écrit"]
     assert len(grid.criteria) == 3

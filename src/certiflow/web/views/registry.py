@@ -17,8 +17,8 @@ from certiflow.frameworks.importers import ImportRefused, layout_label
 from certiflow.frameworks.importers.canonical import document_counts
 from certiflow.frameworks.models import Certification, PendingImport
 
-from .charts import rate_chart
-from .forms import ConfirmForm, UploadForm
+from ..charts import rate_chart
+from ..forms import ConfirmForm, UploadForm
 
 switch_language = login_not_required(set_language)
 

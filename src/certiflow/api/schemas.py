@@ -1,0 +1,708 @@
+"""Every request and response body of the API (pydantic models through django-ninja).
+
+Two kinds of response schemas, never mixed:
+
+- projections of model instances, read attribute by attribute (``resolve_*`` methods compute the
+  derived fields); they are only ever given model instances or domain dataclasses;
+- bodies whose content depends on who asks (``AccommodationOut.medical_details``,
+  ``ExemptionProposalOut.opinion``): the endpoint builds them with ``build(...)`` and says what the
+  user may read; a field the user may not read is left out of the JSON, not sent empty.
+
+Field names are English; texts (criteria, competencies, messages) are as stored or translated.
+"""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+from typing import Annotated, Any
+
+from django.db.models import Q
+from ninja import Field, FilterSchema, Schema
+from ninja.filter_schema import FilterLookup
+
+from certiflow.assessment.domain.grading import Grid
+from certiflow.assessment.domain.progress import ProgressMatrix
+from certiflow.assessment.models import Mark
+from certiflow.candidates.domain.prerequisites import check_prerequisites
+from certiflow.candidates.models import Accommodation, Enrolment, ExemptionProposal, PrerequisiteEvidence
+
+
+def _absent(value: Any) -> bool:
+    return value is None
+
+
+def _username(user) -> str | None:
+    return user.get_username() if user is not None else None
+
+
+# --- errors ------------------------------------------------------------------------------------------
+class ErrorOut(Schema):
+    """A refusal: what is wrong, how to fix it, and the input at fault when there is one."""
+
+    detail: str
+    hint: str = ""
+    field: str | None = None
+
+
+class ConflictOut(ErrorOut):
+    """Someone else changed the object: ``current`` is what is stored now; nothing was saved."""
+
+    current: dict[str, Any]
+
+
+#: The refusals every authenticated endpoint may answer (409 is added where a conflict can happen).
+ERRORS: dict[int, type[Schema]] = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut}
+
+
+# --- references ----------------------------------------------------------------------------------------
+class CandidateOut(Schema):
+    id: int
+    last_name: str
+    first_name: str
+    email: str
+
+
+class NamedOut(Schema):
+    id: int
+    name: str
+
+
+class AccessRouteOut(Schema):
+    route: str
+    label: str
+
+
+class CriterionRefOut(Schema):
+    id: int
+    code: str
+    text: str
+
+
+class CompetencyRefOut(Schema):
+    id: int
+    code: str
+    text: str
+
+
+class AssessmentRefOut(Schema):
+    id: int
+    code: str
+    title: str
+
+
+class FrameworkRefOut(Schema):
+    id: int
+    certification: str
+    version: str
+
+    @staticmethod
+    def resolve_certification(obj) -> str:
+        return obj.certification.code
+
+
+# --- enrolments ----------------------------------------------------------------------------------------
+class EnrolmentFilters(FilterSchema):
+    provider: Annotated[int | None, FilterLookup("provider_id")] = Field(None, description="A provider's id.")
+    status: Annotated[Enrolment.Status | None, FilterLookup("status")] = None
+    q: str | None = Field(None, description="Words of the candidate's last or first name.")
+
+    def filter_q(self, value: str | None) -> Q:
+        condition = Q()
+        for word in (value or "").split():
+            condition &= Q(candidate__last_name__icontains=word) | Q(candidate__first_name__icontains=word)
+        return condition
+
+
+class _EnrolmentFields(Schema):
+    id: int
+    candidate: CandidateOut
+    certification: str = Field(description="The certification's code, e.g. RNCP39603.")
+    framework_id: int
+    framework_version: str
+    access_route: AccessRouteOut
+    provider: NamedOut | None
+    cohort: NamedOut | None
+    status: Enrolment.Status
+    prerequisites_met: bool = Field(description="Every stated entry and validation prerequisite is met.")
+    unmet_prerequisites: list[str] = Field(description="The conditions not met or still to verify.")
+
+
+def _prerequisites(enrolment: Enrolment):
+    """The report of an enrolment whose evidence is prefetched (computed once per response)."""
+    report = getattr(enrolment, "_api_prerequisites", None)
+    if report is None:
+        report = check_prerequisites(enrolment, list(enrolment.prerequisite_evidence.all()))
+        enrolment._api_prerequisites = report
+    return report
+
+
+class EnrolmentOut(_EnrolmentFields):
+    """An enrolment as lists show it (from ``visible_enrolments``, which loads all of this)."""
+
+    @staticmethod
+    def resolve_certification(obj: Enrolment) -> str:
+        return obj.framework.certification.code
+
+    @staticmethod
+    def resolve_framework_version(obj: Enrolment) -> str:
+        return obj.framework.version
+
+    @staticmethod
+    def resolve_prerequisites_met(obj: Enrolment) -> bool:
+        return _prerequisites(obj).all_met
+
+    @staticmethod
+    def resolve_unmet_prerequisites(obj: Enrolment) -> list[str]:
+        return _prerequisites(obj).unmet
+
+
+class PrerequisiteConditionOut(Schema):
+    text: str
+    status: str = Field(description="met, unmet or to_verify.")
+    alternative: bool = Field(description="An « or » to the condition before it.")
+
+
+class PrerequisiteCaseOut(Schema):
+    case: str
+    route_text: str
+    year: int | None
+    status: str
+    conditions: list[PrerequisiteConditionOut]
+
+
+class PrerequisiteReportOut(Schema):
+    entry_status: str | None
+    validation_status: str | None
+    all_met: bool
+    unmet: list[str]
+    entry: list[PrerequisiteCaseOut]
+    validation: list[PrerequisiteCaseOut]
+
+
+class PrerequisiteEvidenceIn(Schema):
+    kind: PrerequisiteEvidence.Kind
+    value: Decimal | None = Field(None, description="The figure shown (level, credits, months, hours).")
+    condition: str = Field("", description="For a statement: the text of the condition it answers.")
+    description: str
+    link: str = ""
+
+
+class PrerequisiteEvidenceOut(Schema):
+    id: int
+    kind: PrerequisiteEvidence.Kind
+    value: float | None
+    condition: str
+    description: str
+    link: str
+    recorded_at: datetime.datetime
+    verified_at: datetime.datetime | None
+
+
+class AccommodationIn(Schema):
+    extra_time_minutes: int | None = None
+    assistance: str = ""
+    adapted_materials: str = ""
+    adapted_format: str = ""
+    medical_details: str = Field("", description="Seen by the disability referent alone.")
+    assessment_ids: list[int] = Field(default_factory=list, description="None: every assessment.")
+
+
+class AccommodationUpdateIn(AccommodationIn):
+    base_revision: int = Field(description="The revision you read; a newer stored one is a conflict (409).")
+
+
+class AccommodationOut(Schema):
+    id: int
+    assessments: list[str] = Field(description="Codes of the assessments concerned; empty: all.")
+    extra_time_minutes: int | None
+    assistance: str
+    adapted_materials: str
+    adapted_format: str
+    revision: int
+    medical_details: str | None = Field(
+        None, exclude_if=_absent, description="Present only for the disability referent."
+    )
+
+    @classmethod
+    def build(cls, item: Accommodation, *, medical_details: bool) -> AccommodationOut:
+        return cls(
+            id=item.pk,
+            assessments=[a.code for a in item.assessments.all()],
+            extra_time_minutes=item.extra_time_minutes,
+            assistance=item.assistance,
+            adapted_materials=item.adapted_materials,
+            adapted_format=item.adapted_format,
+            revision=item.revision,
+            medical_details=item.medical_details if medical_details else None,
+        )
+
+
+class ExemptionProposalIn(Schema):
+    criterion_id: int
+    opinion: str
+    keeps_overall_capability: bool = Field(
+        description="It does not call the candidate's overall professional capability into question."
+    )
+    not_applicable_to_future_practice: bool = Field(
+        description="Given the disability, the criterion is not meant to apply in the future practice."
+    )
+
+
+class ExemptionProposalOut(Schema):
+    id: int
+    criterion: CriterionRefOut
+    status: ExemptionProposal.Status
+    proposed_at: datetime.datetime
+    opinion: str | None = Field(
+        None, exclude_if=_absent, description="The motivated opinion; present only to those who may read it."
+    )
+
+    @classmethod
+    def build(cls, item: ExemptionProposal, *, opinion: bool) -> ExemptionProposalOut:
+        return cls(
+            id=item.pk,
+            criterion=CriterionRefOut.from_orm(item.criterion),
+            status=item.status,
+            proposed_at=item.proposed_at,
+            opinion=item.opinion if opinion else None,
+        )
+
+
+class EnrolmentDetailOut(_EnrolmentFields):
+    entry_year: int | None
+    starts_on: datetime.date
+    ends_on: datetime.date | None
+    prerequisites: PrerequisiteReportOut
+    prerequisite_evidence: list[PrerequisiteEvidenceOut]
+    accommodations: list[AccommodationOut]
+    exemption_proposals: list[ExemptionProposalOut]
+
+    @classmethod
+    def build(
+        cls, enrolment: Enrolment, *, medical_details: bool, exemption_opinions: bool
+    ) -> EnrolmentDetailOut:
+        return cls(
+            **EnrolmentOut.from_orm(enrolment).model_dump(),
+            entry_year=enrolment.entry_year,
+            starts_on=enrolment.starts_on,
+            ends_on=enrolment.ends_on,
+            prerequisites=PrerequisiteReportOut.from_orm(_prerequisites(enrolment)),
+            prerequisite_evidence=[
+                PrerequisiteEvidenceOut.from_orm(e) for e in enrolment.prerequisite_evidence.all()
+            ],
+            accommodations=[
+                AccommodationOut.build(a, medical_details=medical_details)
+                for a in enrolment.accommodations.prefetch_related("assessments")
+            ],
+            exemption_proposals=[
+                ExemptionProposalOut.build(p, opinion=exemption_opinions)
+                for p in enrolment.exemption_proposals.select_related("criterion")
+            ],
+        )
+
+
+class StatusChangeIn(Schema):
+    status: Enrolment.Status
+    reason: str = ""
+
+
+class ConflictOfInterestIn(Schema):
+    person: str = Field(description="The user name of the evaluator or jury member.")
+    candidate_id: int
+    nature: str = Field(description="For example: trained the candidate.")
+
+
+class ConflictOfInterestOut(Schema):
+    id: int
+    person: str
+    candidate_id: int
+    nature: str
+    declared_at: datetime.datetime
+
+    @staticmethod
+    def resolve_person(obj) -> str:
+        return obj.person.get_username()
+
+
+# --- progress ------------------------------------------------------------------------------------------
+class CriterionProgressOut(Schema):
+    id: int
+    code: str
+    text: str
+    status: str = Field(description="met, not_met, pending, disagreement or exempted.")
+    sitting_id: int | None = Field(description="The sitting the result comes from.")
+    assignment_ids: list[int] = Field(description="The markings it comes from.")
+    reconciled: bool
+
+
+class CompetencyProgressOut(Schema):
+    id: int
+    code: str
+    text: str
+    status: str = Field(description="acquired, not_acquired or pending.")
+    criteria: list[CriterionProgressOut]
+
+
+class BlockProgressOut(Schema):
+    id: int
+    code: str
+    title: str
+    status: str = Field(description="validated, failed or pending.")
+    competencies: list[CompetencyProgressOut]
+
+
+class ProgressOut(Schema):
+    enrolment_id: int
+    published_only: bool = Field(description="Only sessions whose results are published are counted.")
+    all_validated: bool
+    counts: dict[str, int] = Field(description="How many criteria have each status.")
+    blocks: list[BlockProgressOut]
+
+    @classmethod
+    def build(cls, matrix: ProgressMatrix, *, published_only: bool) -> ProgressOut:
+        return cls(
+            enrolment_id=matrix.enrolment.pk,
+            published_only=published_only,
+            all_validated=matrix.all_validated,
+            counts=matrix.counts(),
+            blocks=[
+                BlockProgressOut(
+                    id=row.block.pk,
+                    code=row.block.code,
+                    title=row.block.title,
+                    status=row.status,
+                    competencies=[
+                        CompetencyProgressOut(
+                            id=c.competency.pk,
+                            code=c.competency.code,
+                            text=c.competency.text,
+                            status=c.status,
+                            criteria=[
+                                CriterionProgressOut(
+                                    id=cell.criterion.pk,
+                                    code=cell.criterion.code,
+                                    text=cell.criterion.text,
+                                    status=cell.status,
+                                    sitting_id=cell.result.sitting_id if cell.result else None,
+                                    assignment_ids=list(cell.result.assignment_ids) if cell.result else [],
+                                    reconciled=bool(cell.result and cell.result.reconciled),
+                                )
+                                for cell in c.criteria
+                            ],
+                        )
+                        for c in row.competencies
+                    ],
+                )
+                for row in matrix.blocks
+            ],
+        )
+
+
+# --- sessions ------------------------------------------------------------------------------------------
+class SessionIn(Schema):
+    framework_id: int
+    title: str
+    starts_on: datetime.date
+    ends_on: datetime.date
+
+
+class SessionOut(Schema):
+    id: int
+    title: str
+    framework: FrameworkRefOut
+    starts_on: datetime.date
+    ends_on: datetime.date
+    results_published_at: datetime.datetime | None
+
+
+class ScheduledIn(Schema):
+    assessment_id: int
+    starts_at: datetime.datetime
+    place: str = ""
+    online: bool = False
+    duration_minutes: int | None = None
+    double_marking: bool = False
+    collective_criterion_ids: list[int] = Field(
+        default_factory=list, description="Criteria marked once per group (collective assessments)."
+    )
+
+
+class SittingOut(Schema):
+    id: int
+    enrolment_id: int
+    candidate: CandidateOut
+    group_id: int | None
+
+    @staticmethod
+    def resolve_candidate(obj) -> Any:
+        return obj.enrolment.candidate
+
+
+class GroupOut(Schema):
+    id: int
+    name: str
+    sitting_ids: list[int]
+
+    @staticmethod
+    def resolve_sitting_ids(obj) -> list[int]:
+        return [s.pk for s in obj.sittings.all()]
+
+
+class AssignmentBriefOut(Schema):
+    id: int
+    evaluator: str
+    sitting_id: int | None
+    group_id: int | None
+    rank: int
+    status: str
+
+    @staticmethod
+    def resolve_evaluator(obj) -> str:
+        return obj.evaluator.get_username()
+
+
+class ScheduledOut(Schema):
+    id: int
+    assessment: AssessmentRefOut
+    starts_at: datetime.datetime
+    duration_minutes: int | None
+    place: str
+    online: bool
+    double_marking: bool
+    collective_criteria: list[CriterionRefOut]
+    sittings: list[SittingOut]
+    groups: list[GroupOut]
+    assignments: list[AssignmentBriefOut]
+
+
+class SessionDetailOut(SessionOut):
+    scheduled: list[ScheduledOut]
+
+
+class SeatIn(Schema):
+    enrolment_ids: list[int]
+
+
+class SeatOut(Schema):
+    seated: int = Field(description="How many were newly seated (those already seated are left).")
+
+
+class GroupIn(Schema):
+    name: str
+    sitting_ids: list[int]
+
+
+class AssignIn(Schema):
+    evaluator: str = Field(description="The evaluator's user name.")
+    sitting_id: int | None = Field(None, description="A candidate's sitting, or…")
+    group_id: int | None = Field(None, description="…a group (collective criteria).")
+    rank: int = Field(1, description="2 for the second marker of a double-marked assessment.")
+
+
+# --- grading -------------------------------------------------------------------------------------------
+class AssignmentOut(Schema):
+    id: int
+    session: NamedOut
+    assessment: AssessmentRefOut
+    starts_at: datetime.datetime
+    place: str
+    online: bool
+    evaluator: str
+    rank: int
+    status: str
+    submitted_at: datetime.datetime | None
+    sitting: SittingOut | None
+    group: GroupOut | None
+    candidates: list[CandidateOut] = Field(description="Who is marked: one candidate, or a group's.")
+
+    @staticmethod
+    def resolve_session(obj) -> dict:
+        return {"id": obj.scheduled.session.pk, "name": obj.scheduled.session.title}
+
+    @staticmethod
+    def resolve_assessment(obj) -> Any:
+        return obj.scheduled.assessment
+
+    @staticmethod
+    def resolve_starts_at(obj) -> datetime.datetime:
+        return obj.scheduled.starts_at
+
+    @staticmethod
+    def resolve_place(obj) -> str:
+        return obj.scheduled.place
+
+    @staticmethod
+    def resolve_online(obj) -> bool:
+        return obj.scheduled.online
+
+    @staticmethod
+    def resolve_evaluator(obj) -> str:
+        return obj.evaluator.get_username()
+
+    @staticmethod
+    def resolve_candidates(obj) -> list:
+        if obj.sitting_id is not None:
+            return [obj.sitting.enrolment.candidate]
+        return [s.enrolment.candidate for s in obj.group.sittings.all()]
+
+
+class MarkIn(Schema):
+    value: Mark.Value
+    comment: str = Field("", description="Required when the criterion is not met.")
+    base_revision: int = Field(description="The revision you read (0 for none); older is a conflict (409).")
+
+
+class MarkOut(Schema):
+    criterion_id: int
+    value: Mark.Value
+    comment: str
+    revision: int
+    updated_by: str
+    updated_at: datetime.datetime
+
+    @staticmethod
+    def resolve_updated_by(obj) -> str:
+        return obj.updated_by.get_username()
+
+
+class EvidenceLinkIn(Schema):
+    url: str
+    criterion_id: int | None = Field(None, description="The criterion it supports, if one.")
+    description: str = ""
+
+
+class EvidenceOut(Schema):
+    id: int
+    criterion_id: int | None
+    kind: str = Field(description="file or link.")
+    file_name: str
+    content_type: str
+    size: int | None
+    sha256: str
+    url: str
+    description: str
+    uploaded_by: str
+    uploaded_at: datetime.datetime
+
+    @staticmethod
+    def resolve_kind(obj) -> str:
+        return "file" if obj.file else "link"
+
+    @staticmethod
+    def resolve_file_name(obj) -> str:
+        return obj.original_name
+
+    @staticmethod
+    def resolve_uploaded_by(obj) -> str:
+        return obj.uploaded_by.get_username()
+
+
+class GridCriterionOut(Schema):
+    id: int
+    code: str
+    text: str
+    heading: str
+    mark: MarkOut | None
+    evidence: list[EvidenceOut]
+
+    @staticmethod
+    def resolve_id(obj) -> int:
+        return obj.criterion.pk
+
+    @staticmethod
+    def resolve_code(obj) -> str:
+        return obj.criterion.code
+
+    @staticmethod
+    def resolve_text(obj) -> str:
+        return obj.criterion.text
+
+    @staticmethod
+    def resolve_heading(obj) -> str:
+        return obj.criterion.heading
+
+
+class GridSectionOut(Schema):
+    competency: CompetencyRefOut | None
+    criteria: list[GridCriterionOut]
+
+
+class AdaptedConditionsOut(Schema):
+    """What the evaluator must apply; never medical details."""
+
+    extra_time_minutes: int | None
+    assistance: str
+    adapted_materials: str
+    adapted_format: str
+
+
+class GridOut(Schema):
+    assignment: AssignmentOut
+    sections: list[GridSectionOut] = Field(description="Criteria by competency (a criterion may repeat).")
+    deliverables: list[str]
+    adapted_conditions: list[AdaptedConditionsOut]
+    general_evidence: list[EvidenceOut] = Field(description="Evidence about no criterion in particular.")
+    marked: int
+    total: int
+    complete: bool
+
+    @staticmethod
+    def resolve_adapted_conditions(obj: Grid) -> list:
+        return obj.adapted
+
+    @staticmethod
+    def resolve_total(obj: Grid) -> int:
+        return len(obj.criteria)
+
+
+class ReopenIn(Schema):
+    reason: str
+
+
+class ReconciliationOut(Schema):
+    value: Mark.Value
+    comment: str
+    reconciled_by: str
+    reconciled_at: datetime.datetime
+
+    @staticmethod
+    def resolve_reconciled_by(obj) -> str:
+        return obj.reconciled_by.get_username()
+
+
+class ComparisonOut(Schema):
+    criterion: CriterionRefOut
+    first: MarkOut | None
+    second: MarkOut | None
+    reconciliation: ReconciliationOut | None
+    disagree: bool
+
+
+class ReconcileIn(Schema):
+    criterion_id: int
+    value: Mark.Value
+    comment: str = Field(description="How the two markers agreed.")
+
+
+# --- audit ---------------------------------------------------------------------------------------------
+class AuditFilters(FilterSchema):
+    object_type: str | None = Field(None, description="e.g. candidates.enrolment, assessment.assignment.")
+    object_id: str | None = None
+    action: str | None = Field(None, description="e.g. mark.save.")
+
+
+class AuditEntryOut(Schema):
+    id: int
+    created_at: datetime.datetime
+    actor: str | None
+    action: str
+    object_type: str
+    object_id: str
+    object_repr: str
+    changes: dict[str, Any]
+    reason: str
+
+    @staticmethod
+    def resolve_actor(obj) -> str | None:
+        return _username(obj.actor)
