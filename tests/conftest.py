@@ -22,6 +22,10 @@ def seed_texts() -> dict[str, str]:
 
 
 def pytest_configure(config):
+    from django.conf import settings
+
+    # Hashing passwords at production strength costs ~0.3 s per user created; tests create hundreds.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     if not SEED_000.is_file():
         raise pytest.UsageError(
             f"The seed documents are not at {SEEDS_DIR}: the tests read them from the shared folder beside "

@@ -15,9 +15,7 @@ from django.db.models import Model, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from certiflow.candidates.rules import is_disability_referent
 from certiflow.common.domain.errors import NotAllowed, Refused
-from certiflow.frameworks.rules import is_administrator
 
 M = TypeVar("M", bound=Model)
 
@@ -88,13 +86,3 @@ def get_user(username: str, *, field: str):
     if user is None:
         raise Refused(_("No user is called « %(name)s ».") % {"name": username}, field=field)
     return user
-
-
-def may_read_exemption_opinions(user) -> bool:
-    """The referent's motivated opinion is shown to the referent and to administrators.
-
-    TODO(candidates.rules): this belongs in ``candidates.rules`` as a ``candidates.view_exemption_opinion``
-    permission (DESIGN rule 5 also gives it to the jury); it is composed here only from the rules'
-    own predicates until that permission exists.
-    """
-    return bool(is_administrator(user) or is_disability_referent(user))

@@ -55,11 +55,22 @@ def _error(request: HttpRequest, status: int, detail: str, **extra) -> HttpRespo
     return api.create_response(request, {"detail": detail, "hint": "", "field": None, **extra}, status=status)
 
 
+#: The domain names the object at fault; a request body names it by id.
+BODY_FIELDS = {
+    "assessments": "assessment_ids",
+    "collective_criteria": "collective_criterion_ids",
+    "criterion": "criterion_id",
+    "enrolments": "enrolment_ids",
+    "sittings": "sitting_ids",
+}
+
+
 @api.exception_handler(Refused)
 def refused(request: HttpRequest, exc: Refused) -> HttpResponse:
     """``Refused`` and its kinds: 400, ``NotAllowed`` 403, ``Conflict`` 409 with what is stored now."""
     extra = {"current": exc.current} if isinstance(exc, Conflict) else {}
-    return _error(request, exc.status, exc.message, hint=exc.hint, field=exc.field, **extra)
+    field = BODY_FIELDS.get(exc.field, exc.field) if exc.field else None
+    return _error(request, exc.status, exc.message, hint=exc.hint, field=field, **extra)
 
 
 @api.exception_handler(Http404)

@@ -6,9 +6,9 @@ need ``candidates.view_medical_details`` (the disability referent alone, DESIGN 
 sees their progress from published sessions only.
 """
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
-from ninja import Query, Router
+from ninja import Query, Router, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from certiflow.api.access import (
@@ -16,7 +16,6 @@ from certiflow.api.access import (
     get_referenced,
     get_user,
     get_visible,
-    may_read_exemption_opinions,
     require,
 )
 from certiflow.api.schemas import (
@@ -24,6 +23,9 @@ from certiflow.api.schemas import (
     AccommodationIn,
     AccommodationOut,
     AccommodationUpdateIn,
+    AdaptedConditionsOut,
+    AdaptedForAssessmentOut,
+    AssessmentRefOut,
     ConflictOfInterestIn,
     ConflictOfInterestOut,
     ConflictOut,
@@ -36,16 +38,22 @@ from certiflow.api.schemas import (
     PrerequisiteEvidenceOut,
     ProgressOut,
     StatusChangeIn,
+    enrolment_detail,
 )
 from certiflow.assessment.domain.progress import progress_matrix
 from certiflow.assessment.domain.selectors import visible_enrolments
-from certiflow.candidates.domain.accommodations import propose_exemption, save_accommodation
+from certiflow.candidates.domain.accommodations import (
+    adapted_conditions,
+    propose_exemption,
+    save_accommodation,
+)
 from certiflow.candidates.domain.enrolments import transition
 from certiflow.candidates.domain.people import declare_conflict
 from certiflow.candidates.domain.prerequisites import record_evidence, verify_evidence
 from certiflow.candidates.models import Candidate, Enrolment, PrerequisiteEvidence
 from certiflow.candidates.rules import is_own_enrolment
 from certiflow.frameworks.models import Assessment, Criterion
+from certiflow.frameworks.rules import is_administrator
 
 router = Router(tags=["enrolments"])
 
@@ -59,12 +67,42 @@ def _enrolments() -> QuerySet[Enrolment]:
     ).prefetch_related("prerequisite_evidence")
 
 
-def _detail(user, enrolment: Enrolment) -> EnrolmentDetailOut:
-    return EnrolmentDetailOut.build(
+def _detail(user, enrolment: Enrolment) -> dict:
+    """As the candidate's page shows it: the referent has the accommodations, medical details
+    included; an evaluator the adapted conditions of what they mark; the candidate their own."""
+    referent = user.has_perm("candidates.view_medical_details", enrolment)
+    return enrolment_detail(
         enrolment,
-        medical_details=user.has_perm("candidates.view_medical_details", enrolment),
-        exemption_opinions=may_read_exemption_opinions(user),
+        accommodations=[
+            AccommodationOut.build(a, medical_details=referent)
+            for a in enrolment.accommodations.prefetch_related("assessments")
+        ]
+        if referent
+        else [],
+        adapted_conditions=[] if referent else _adapted_conditions(user, enrolment),
+        exemption_proposals=list(enrolment.exemption_proposals.select_related("criterion", "proposed_by"))
+        if user.has_perm("candidates.view_exemption_opinions", enrolment)
+        else [],
     )
+
+
+def _adapted_conditions(user, enrolment: Enrolment) -> list[AdaptedForAssessmentOut]:
+    sittings = enrolment.sittings.select_related("scheduled__assessment")
+    if not is_own_enrolment(user, enrolment):
+        sittings = sittings.filter(Q(assignments__evaluator=user) | Q(group__assignments__evaluator=user))
+    assessments = sorted(
+        {s.scheduled.assessment_id: s.scheduled.assessment for s in sittings}.values(),
+        key=lambda a: a.position,
+    )
+    adapted = [(a, adapted_conditions(enrolment=enrolment, assessment=a)) for a in assessments]
+    return [
+        AdaptedForAssessmentOut(
+            assessment=AssessmentRefOut.from_orm(assessment),
+            conditions=[AdaptedConditionsOut.from_orm(item) for item in items],
+        )
+        for assessment, items in adapted
+        if items
+    ]
 
 
 @router.get("/enrolments", response={200: list[EnrolmentOut], **ERRORS})
@@ -85,7 +123,7 @@ def get_enrolment(request, enrolment_id: int):
 def get_progress(request, enrolment_id: int):
     """Blocs → competencies → criteria with their status. A candidate sees published sessions only."""
     enrolment = get_visible(request.auth, _enrolments(), enrolment_id, perm=VIEW)
-    published_only = bool(is_own_enrolment(request.auth, enrolment))
+    published_only = bool(is_own_enrolment(request.auth, enrolment) and not is_administrator(request.auth))
     matrix = progress_matrix(enrolment, published_only=published_only)
     return ProgressOut.build(matrix, published_only=published_only)
 
@@ -116,7 +154,7 @@ def record_prerequisite_evidence(request, enrolment_id: int, payload: Prerequisi
         condition=payload.condition,
         link=payload.link,
     )
-    return 201, evidence
+    return Status(201, evidence)
 
 
 @router.post("/prerequisite-evidence/{evidence_id}/verify", response={200: PrerequisiteEvidenceOut, **ERRORS})
@@ -139,7 +177,7 @@ def create_accommodation(request, enrolment_id: int, payload: AccommodationIn):
     enrolment = get_visible(request.auth, _enrolments(), enrolment_id, perm=VIEW)
     require(request.auth, "candidates.record_accommodation", enrolment)
     item = save_accommodation(actor=request.auth, enrolment=enrolment, **_accommodation_fields(payload))
-    return 201, _accommodation_out(request.auth, item)
+    return Status(201, _accommodation_out(request.auth, item))
 
 
 @router.put(
@@ -193,7 +231,7 @@ def create_exemption_proposal(request, enrolment_id: int, payload: ExemptionProp
         keeps_overall_capability=payload.keeps_overall_capability,
         not_applicable_to_future_practice=payload.not_applicable_to_future_practice,
     )
-    return 201, ExemptionProposalOut.build(proposal, opinion=may_read_exemption_opinions(request.auth))
+    return Status(201, proposal)
 
 
 @router.post("/conflicts", response={201: ConflictOfInterestOut, **ERRORS})
@@ -203,6 +241,5 @@ def create_conflict(request, payload: ConflictOfInterestIn):
     person = get_user(payload.person, field="person")
     candidate = get_referenced(Candidate.objects.all(), payload.candidate_id, field="candidate_id")
     require(request.auth, "candidates.declare_conflict", candidate)
-    return 201, declare_conflict(
-        actor=request.auth, person=person, candidate=candidate, nature=payload.nature
-    )
+    conflict = declare_conflict(actor=request.auth, person=person, candidate=candidate, nature=payload.nature)
+    return Status(201, conflict)

@@ -1,10 +1,11 @@
-"""Grading: an evaluator's assignments and grid, marks, evidence, submission, reopening, and the
-comparison and reconciliation of double markings.
+"""Grading: assigning evaluators, an evaluator's assignments and grid, marks, evidence, submission,
+reopening, and the comparison and reconciliation of double markings.
 
-Seeing an assignment is ``assessment.view_assignment`` (its evaluator, administrators); marking it
-``assessment.grade_assignment`` (its evaluator alone); reopening it ``assessment.reopen_assignment``.
-The grid shows the candidates' adapted conditions, never medical details. Double markings are blind
-until both are submitted (``may_compare``); a user who can see neither marking gets 404.
+Assigning is ``assessment.manage_sessions``. Seeing an assignment is ``assessment.view_assignment``
+(its evaluator, administrators); marking it ``assessment.grade_assignment`` (its evaluator alone);
+reopening it ``assessment.reopen_assignment``. The grid shows the candidates' adapted conditions,
+never medical details. Double markings are blind until both are submitted (``may_compare``); a user
+who can see neither marking gets 404.
 """
 
 from django.contrib.auth import get_user_model
@@ -12,12 +13,13 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from ninja import File, Form, Router, UploadedFile
+from ninja import File, Form, Router, Status, UploadedFile
 from ninja.pagination import LimitOffsetPagination, paginate
 
-from certiflow.api.access import get_referenced, get_visible, require
+from certiflow.api.access import get_referenced, get_user, get_visible, require
 from certiflow.api.schemas import (
     ERRORS,
+    AssignIn,
     AssignmentOut,
     ComparisonOut,
     ConflictOut,
@@ -40,6 +42,7 @@ from certiflow.assessment.domain.grading import (
 )
 from certiflow.assessment.domain.results import compare_markings, may_compare, reconcile
 from certiflow.assessment.domain.selectors import assignments_of
+from certiflow.assessment.domain.sessions import assign_evaluator
 from certiflow.assessment.models import Assignment, Group, Sitting
 from certiflow.common.domain.errors import NotAllowed
 from certiflow.frameworks.models import Criterion
@@ -47,6 +50,7 @@ from certiflow.frameworks.models import Criterion
 router = Router(tags=["grading"])
 
 VIEW, GRADE = "assessment.view_assignment", "assessment.grade_assignment"
+MANAGE_SESSIONS = "assessment.manage_sessions"
 
 
 def _assignments() -> QuerySet[Assignment]:
@@ -72,6 +76,30 @@ def list_assignments(request, evaluator: str | None = None):
     if person is None:
         return []
     return [a for a in assignments_of(person).select_related("evaluator") if request.auth.has_perm(VIEW, a)]
+
+
+@router.post("/assignments", response={201: AssignmentOut, **ERRORS})
+def post_assignment(request, payload: AssignIn):
+    """Give an evaluator the marking of one sitting or one group (rank 2: the second marker)."""
+    require(request.auth, MANAGE_SESSIONS)
+    sitting = get_referenced(
+        Sitting.objects.select_related("scheduled__session", "enrolment"),
+        payload.sitting_id,
+        field="sitting_id",
+    )
+    group = get_referenced(
+        Group.objects.select_related("scheduled__session"), payload.group_id, field="group_id"
+    )
+    if sitting is not None or group is not None:
+        require(request.auth, MANAGE_SESSIONS, (sitting or group).scheduled.session)
+    assignment = assign_evaluator(
+        actor=request.auth,
+        evaluator=get_user(payload.evaluator, field="evaluator"),
+        sitting=sitting,
+        group=group,
+        rank=payload.rank,
+    )
+    return Status(201, assignments_of(assignment.evaluator).select_related("evaluator").get(pk=assignment.pk))
 
 
 @router.get("/assignments/{assignment_id}", response={200: GridOut, **ERRORS})
@@ -133,7 +161,7 @@ def post_evidence_file(
         criterion=get_referenced(Criterion.objects.all(), criterion_id, field="criterion_id"),
         description=description,
     )
-    return 201, evidence
+    return Status(201, evidence)
 
 
 @router.post("/assignments/{assignment_id}/evidence/link", response={201: EvidenceOut, **ERRORS})
@@ -147,7 +175,7 @@ def post_evidence_link(request, assignment_id: int, payload: EvidenceLinkIn):
         criterion=get_referenced(Criterion.objects.all(), payload.criterion_id, field="criterion_id"),
         description=payload.description,
     )
-    return 201, evidence
+    return Status(201, evidence)
 
 
 # --- double marking ----------------------------------------------------------------------------------

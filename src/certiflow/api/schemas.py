@@ -1,12 +1,14 @@
 """Every request and response body of the API (pydantic models through django-ninja).
 
-Two kinds of response schemas, never mixed:
+Two kinds of response schemas:
 
-- projections of model instances, read attribute by attribute (``resolve_*`` methods compute the
-  derived fields); they are only ever given model instances or domain dataclasses;
-- bodies whose content depends on who asks (``AccommodationOut.medical_details``,
-  ``ExemptionProposalOut.opinion``): the endpoint builds them with ``build(...)`` and says what the
-  user may read; a field the user may not read is left out of the JSON, not sent empty.
+- projections of model instances or domain dataclasses, read attribute by attribute; ``resolve_*``
+  methods compute derived fields. ninja validates what an endpoint returns, and a schema instance is
+  validated again, so a schema with resolvers is only ever given the model or dataclass itself (or a
+  mapping holding it), never an instance of the schema;
+- bodies whose content depends on who asks, built by a function the endpoint calls after asking the
+  permissions (``AccommodationOut.build``, :func:`enrolment_detail`). ``medical_details`` is left
+  out of the JSON, not sent empty, to anyone but the disability referent.
 
 Field names are English; texts (criteria, competencies, messages) are as stored or translated.
 """
@@ -15,8 +17,9 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
+from django.db import models
 from django.db.models import Q
 from ninja import Field, FilterSchema, Schema
 from ninja.filter_schema import FilterLookup
@@ -26,6 +29,18 @@ from certiflow.assessment.domain.progress import ProgressMatrix
 from certiflow.assessment.models import Mark
 from certiflow.candidates.domain.prerequisites import check_prerequisites
 from certiflow.candidates.models import Accommodation, Enrolment, ExemptionProposal, PrerequisiteEvidence
+
+
+def _values(choices: type[models.TextChoices]) -> Any:
+    """A model's choices as a ``Literal`` of their values: an enum inlined in the OpenAPI document
+    (several models name theirs ``Status``, which would collide as components)."""
+    return Literal[tuple(choices.values)]
+
+
+EnrolmentStatus = _values(Enrolment.Status)
+EvidenceKind = _values(PrerequisiteEvidence.Kind)
+ProposalStatus = _values(ExemptionProposal.Status)
+MarkValue = _values(Mark.Value)
 
 
 def _absent(value: Any) -> bool:
@@ -104,7 +119,7 @@ class FrameworkRefOut(Schema):
 # --- enrolments ----------------------------------------------------------------------------------------
 class EnrolmentFilters(FilterSchema):
     provider: Annotated[int | None, FilterLookup("provider_id")] = Field(None, description="A provider's id.")
-    status: Annotated[Enrolment.Status | None, FilterLookup("status")] = None
+    status: Annotated[EnrolmentStatus | None, FilterLookup("status")] = None
     q: str | None = Field(None, description="Words of the candidate's last or first name.")
 
     def filter_q(self, value: str | None) -> Q:
@@ -123,7 +138,7 @@ class _EnrolmentFields(Schema):
     access_route: AccessRouteOut
     provider: NamedOut | None
     cohort: NamedOut | None
-    status: Enrolment.Status
+    status: EnrolmentStatus
     prerequisites_met: bool = Field(description="Every stated entry and validation prerequisite is met.")
     unmet_prerequisites: list[str] = Field(description="The conditions not met or still to verify.")
 
@@ -181,7 +196,7 @@ class PrerequisiteReportOut(Schema):
 
 
 class PrerequisiteEvidenceIn(Schema):
-    kind: PrerequisiteEvidence.Kind
+    kind: EvidenceKind
     value: Decimal | None = Field(None, description="The figure shown (level, credits, months, hours).")
     condition: str = Field("", description="For a statement: the text of the condition it answers.")
     description: str
@@ -190,7 +205,7 @@ class PrerequisiteEvidenceIn(Schema):
 
 class PrerequisiteEvidenceOut(Schema):
     id: int
-    kind: PrerequisiteEvidence.Kind
+    kind: EvidenceKind
     value: float | None
     condition: str
     description: str
@@ -252,58 +267,70 @@ class ExemptionProposalIn(Schema):
 class ExemptionProposalOut(Schema):
     id: int
     criterion: CriterionRefOut
-    status: ExemptionProposal.Status
+    status: ProposalStatus
+    opinion: str = Field(description="The referent's motivated opinion.")
+    proposed_by: str
     proposed_at: datetime.datetime
-    opinion: str | None = Field(
-        None, exclude_if=_absent, description="The motivated opinion; present only to those who may read it."
-    )
 
-    @classmethod
-    def build(cls, item: ExemptionProposal, *, opinion: bool) -> ExemptionProposalOut:
-        return cls(
-            id=item.pk,
-            criterion=CriterionRefOut.from_orm(item.criterion),
-            status=item.status,
-            proposed_at=item.proposed_at,
-            opinion=item.opinion if opinion else None,
-        )
+    @staticmethod
+    def resolve_proposed_by(obj) -> str:
+        return obj.proposed_by.get_username()
+
+
+class AdaptedConditionsOut(Schema):
+    """What an evaluator must apply; never medical details."""
+
+    extra_time_minutes: int | None
+    assistance: str
+    adapted_materials: str
+    adapted_format: str
+
+
+class AdaptedForAssessmentOut(Schema):
+    assessment: AssessmentRefOut
+    conditions: list[AdaptedConditionsOut]
 
 
 class EnrolmentDetailOut(_EnrolmentFields):
+    """An enrolment's page. What depends on who asks is chosen by the endpoint: ``accommodations``
+    (with medical details) for the disability referent; ``adapted_conditions`` of the assessments
+    they mark for an evaluator, of their own for the candidate; ``exemption_proposals`` for those who
+    may read the opinions. The others receive these lists empty."""
+
     entry_year: int | None
     starts_on: datetime.date
     ends_on: datetime.date | None
     prerequisites: PrerequisiteReportOut
     prerequisite_evidence: list[PrerequisiteEvidenceOut]
     accommodations: list[AccommodationOut]
+    adapted_conditions: list[AdaptedForAssessmentOut]
     exemption_proposals: list[ExemptionProposalOut]
 
-    @classmethod
-    def build(
-        cls, enrolment: Enrolment, *, medical_details: bool, exemption_opinions: bool
-    ) -> EnrolmentDetailOut:
-        return cls(
-            **EnrolmentOut.from_orm(enrolment).model_dump(),
-            entry_year=enrolment.entry_year,
-            starts_on=enrolment.starts_on,
-            ends_on=enrolment.ends_on,
-            prerequisites=PrerequisiteReportOut.from_orm(_prerequisites(enrolment)),
-            prerequisite_evidence=[
-                PrerequisiteEvidenceOut.from_orm(e) for e in enrolment.prerequisite_evidence.all()
-            ],
-            accommodations=[
-                AccommodationOut.build(a, medical_details=medical_details)
-                for a in enrolment.accommodations.prefetch_related("assessments")
-            ],
-            exemption_proposals=[
-                ExemptionProposalOut.build(p, opinion=exemption_opinions)
-                for p in enrolment.exemption_proposals.select_related("criterion")
-            ],
-        )
+
+def enrolment_detail(
+    enrolment: Enrolment,
+    *,
+    accommodations: list[AccommodationOut],
+    adapted_conditions: list[AdaptedForAssessmentOut],
+    exemption_proposals: list[ExemptionProposal],
+) -> dict[str, Any]:
+    """The body of :class:`EnrolmentDetailOut` (a mapping: ninja validates it once, so the model
+    instances in it go through their schemas' resolvers)."""
+    return {
+        **EnrolmentOut.from_orm(enrolment).model_dump(),
+        "entry_year": enrolment.entry_year,
+        "starts_on": enrolment.starts_on,
+        "ends_on": enrolment.ends_on,
+        "prerequisites": PrerequisiteReportOut.from_orm(_prerequisites(enrolment)),
+        "prerequisite_evidence": list(enrolment.prerequisite_evidence.all()),
+        "accommodations": accommodations,
+        "adapted_conditions": adapted_conditions,
+        "exemption_proposals": exemption_proposals,
+    }
 
 
 class StatusChangeIn(Schema):
-    status: Enrolment.Status
+    status: EnrolmentStatus
     reason: str = ""
 
 
@@ -548,14 +575,14 @@ class AssignmentOut(Schema):
 
 
 class MarkIn(Schema):
-    value: Mark.Value
+    value: MarkValue
     comment: str = Field("", description="Required when the criterion is not met.")
     base_revision: int = Field(description="The revision you read (0 for none); older is a conflict (409).")
 
 
 class MarkOut(Schema):
     criterion_id: int
-    value: Mark.Value
+    value: MarkValue
     comment: str
     revision: int
     updated_by: str
@@ -628,15 +655,6 @@ class GridSectionOut(Schema):
     criteria: list[GridCriterionOut]
 
 
-class AdaptedConditionsOut(Schema):
-    """What the evaluator must apply; never medical details."""
-
-    extra_time_minutes: int | None
-    assistance: str
-    adapted_materials: str
-    adapted_format: str
-
-
 class GridOut(Schema):
     assignment: AssignmentOut
     sections: list[GridSectionOut] = Field(description="Criteria by competency (a criterion may repeat).")
@@ -661,7 +679,7 @@ class ReopenIn(Schema):
 
 
 class ReconciliationOut(Schema):
-    value: Mark.Value
+    value: MarkValue
     comment: str
     reconciled_by: str
     reconciled_at: datetime.datetime
@@ -681,7 +699,7 @@ class ComparisonOut(Schema):
 
 class ReconcileIn(Schema):
     criterion_id: int
-    value: Mark.Value
+    value: MarkValue
     comment: str = Field(description="How the two markers agreed.")
 
 

@@ -1,5 +1,5 @@
-"""Sessions: creating them, scheduling assessments, seating enrolments, forming groups and assigning
-evaluators.
+"""Sessions: creating them, scheduling assessments, seating enrolments and forming groups (assigning
+evaluators is in :mod:`.grading`, beside the assignments).
 
 Seeing a session is ``assessment.view_session``, changing one ``assessment.manage_sessions`` (both the
 administrators' today). A change whose target is named in the body is first checked without an
@@ -7,14 +7,12 @@ object (may the user manage sessions at all? else 403), so ids in a refused body
 """
 
 from django.db.models import Prefetch, QuerySet
-from ninja import Router
+from ninja import Router, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
-from certiflow.api.access import get_all_referenced, get_referenced, get_user, get_visible, require
+from certiflow.api.access import get_all_referenced, get_referenced, get_visible, require
 from certiflow.api.schemas import (
     ERRORS,
-    AssignIn,
-    AssignmentOut,
     GroupIn,
     GroupOut,
     ScheduledIn,
@@ -25,9 +23,7 @@ from certiflow.api.schemas import (
     SessionIn,
     SessionOut,
 )
-from certiflow.assessment.domain.selectors import assignments_of
 from certiflow.assessment.domain.sessions import (
-    assign_evaluator,
     create_session,
     form_group,
     schedule_assessment,
@@ -85,7 +81,7 @@ def post_session(request, payload: SessionIn):
         starts_on=payload.starts_on,
         ends_on=payload.ends_on,
     )
-    return 201, _session_detail(session.pk)
+    return Status(201, _session_detail(session.pk))
 
 
 @router.post("/sessions/{session_id}/scheduled", response={201: ScheduledOut, **ERRORS})
@@ -106,7 +102,7 @@ def post_scheduled(request, session_id: int, payload: ScheduledIn):
             Criterion.objects.all(), payload.collective_criterion_ids, field="collective_criterion_ids"
         ),
     )
-    return 201, _scheduled().get(pk=scheduled.pk)
+    return Status(201, _scheduled().get(pk=scheduled.pk))
 
 
 def _visible_scheduled(user, scheduled_id: int) -> ScheduledAssessment:
@@ -139,28 +135,4 @@ def post_group(request, scheduled_id: int, payload: GroupIn):
         Sitting.objects.select_related("enrolment__candidate"), payload.sitting_ids, field="sitting_ids"
     )
     group = form_group(actor=request.auth, scheduled=scheduled, name=payload.name, sittings=sittings)
-    return 201, Group.objects.prefetch_related("sittings").get(pk=group.pk)
-
-
-@router.post("/assignments", response={201: AssignmentOut, **ERRORS})
-def post_assignment(request, payload: AssignIn):
-    """Give an evaluator the marking of one sitting or one group (rank 2: the second marker)."""
-    require(request.auth, MANAGE)
-    sitting = get_referenced(
-        Sitting.objects.select_related("scheduled__session", "enrolment"),
-        payload.sitting_id,
-        field="sitting_id",
-    )
-    group = get_referenced(
-        Group.objects.select_related("scheduled__session"), payload.group_id, field="group_id"
-    )
-    if sitting is not None or group is not None:
-        require(request.auth, MANAGE, (sitting or group).scheduled.session)
-    assignment = assign_evaluator(
-        actor=request.auth,
-        evaluator=get_user(payload.evaluator, field="evaluator"),
-        sitting=sitting,
-        group=group,
-        rank=payload.rank,
-    )
-    return 201, assignments_of(assignment.evaluator).select_related("evaluator").get(pk=assignment.pk)
+    return Status(201, Group.objects.prefetch_related("sittings").get(pk=group.pk))

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from . import views
-from .views import candidates, grading, portal, sessions
+from .views import candidates, grading, portal, roster, sessions
 
 app_name = "web"
 
@@ -14,6 +14,8 @@ urlpatterns = [
     path("import/<uuid:pk>/discard/", views.import_discard, name="import-discard"),
     # Candidates
     path("candidates/", candidates.enrolment_list, name="enrolment-list"),
+    path("candidates/import/", roster.roster_import, name="roster-import"),
+    path("candidates/import/<str:token>/", roster.roster_preview, name="roster-preview"),
     path("candidates/<int:pk>/", candidates.enrolment_detail, name="enrolment-detail"),
     path("candidates/<int:pk>/prerequisites/", candidates.prerequisite_record, name="prerequisite-record"),
     path(

@@ -22,6 +22,13 @@ from tests.factories import (
     ProviderFactory,
 )
 
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Factories set a password for every user; the default hasher is deliberately slow."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 pytestmark = pytest.mark.django_db
 
 START = datetime.date(2024, 9, 1)

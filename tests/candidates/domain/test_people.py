@@ -20,6 +20,13 @@ from tests.factories import (
     UserFactory,
 )
 
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Factories set a password for every user; the default hasher is deliberately slow."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 pytestmark = pytest.mark.django_db
 
 

@@ -31,6 +31,13 @@ from tests.factories import (
     FrameworkFactory,
 )
 
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Factories set a password for every user; the default hasher is deliberately slow."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 PREREQUISITES = json.loads(
     Path(certiflow.frameworks.__file__).parent.joinpath("seeds/RNCP39603.json").read_text(encoding="utf-8")
 )["prerequisites"]
