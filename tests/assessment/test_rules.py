@@ -124,12 +124,6 @@ def test_view_enrolment_rule_and_selector_agree_for_every_role(role):
 
 
 @pytest.mark.django_db
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: is_own_enrolment (candidates/rules.py line 63) compares candidate.user_id with user.pk; for "
-    "an anonymous user both are None, so anyone signed out may view every enrolment whose candidate has "
-    "no account (visible_enrolments gives none)",
-)
 def test_view_enrolment_anonymous_user_sees_nothing():
     scene = _scene()
     anonymous = AnonymousUser()
@@ -139,11 +133,6 @@ def test_view_enrolment_anonymous_user_sees_nothing():
 
 
 @pytest.mark.django_db
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: is_own_enrolment (candidates/rules.py line 63) does not check user.is_active: a deactivated "
-    "candidate account still has the permission while visible_enrolments() gives it nothing",
-)
 def test_view_enrolment_inactive_candidate_sees_nothing():
     scene = _scene()
     candidate = scene.users["candidate"]

@@ -45,7 +45,9 @@ def cast(db) -> Cast:
     other_candidate = UserFactory()
     CandidateFactory(user=other_candidate)
     conflicted_jury = grant(UserFactory(), RoleGrant.Role.JURY_MEMBER)
-    declare_conflict(actor=world.admin, person=conflicted_jury, candidate=enrolment.candidate, nature="Formateur")
+    declare_conflict(
+        actor=world.admin, person=conflicted_jury, candidate=enrolment.candidate, nature="Formateur"
+    )
     users = {
         "administrator": world.admin,
         "manager": grant(UserFactory(), RoleGrant.Role.PROVIDER_MANAGER, world.provider),
@@ -58,7 +60,9 @@ def cast(db) -> Cast:
         "candidate": candidate_user,
         "other_candidate": other_candidate,
     }
-    return Cast(world=world, users=users, enrolment=enrolment, assignment=assignment, accommodation=accommodation)
+    return Cast(
+        world=world, users=users, enrolment=enrolment, assignment=assignment, accommodation=accommodation
+    )
 
 
 ROLES = [

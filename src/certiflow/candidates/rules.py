@@ -60,7 +60,10 @@ def manages_provider(user, obj) -> bool:
 
 @rules.predicate
 def is_own_enrolment(user, enrolment) -> bool:
-    return enrolment is not None and enrolment.candidate.user_id == user.pk
+    if enrolment is None or not (user.is_authenticated and user.is_active):
+        return False
+    owner = enrolment.candidate.user_id
+    return owner is not None and owner == user.pk
 
 
 rules.add_perm("candidates.manage_providers", is_administrator)

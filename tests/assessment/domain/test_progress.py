@@ -216,12 +216,6 @@ def test_progress_matrices_constant_number_of_queries(db):
     assert large_count <= 12
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: progress_matrices() reads e.framework for every enrolment (progress.py line 145), one "
-    "query per enrolment unless the caller happened to select_related('framework'); its docstring "
-    "promises a fixed number of queries whatever their number",
-)
 def test_progress_matrices_constant_number_of_queries_from_plain_enrolments(db):
     small, large = build_world(candidates=2), build_world(candidates=8)
 
@@ -280,12 +274,6 @@ def test_block_status(statuses, expected):
     assert block_status(statuses) == expected
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: under the threshold policy an exempted criterion is dropped from the count instead of "
-    "counting as satisfied (progress.py lines 89-96): exempting a criterion the candidate met lowers "
-    "the competency from acquired to not acquired",
-)
 def test_competency_status_threshold_policy_exemption_never_lowers_the_status():
     before = competency_status([MET, NOT_MET], policy=THRESHOLD, threshold=Decimal("0.5"))
 
@@ -344,9 +332,6 @@ def test_competency_status_exempting_a_criterion_never_lowers_it_every_criterion
     assert after != NOT_ACQUIRED or NOT_MET in exempted
 
 
-@pytest.mark.xfail(
-    strict=True, reason="BUG: see test_competency_status_threshold_policy_exemption_never_lowers_the_status"
-)
 @settings(max_examples=300, deadline=None)
 @example(statuses=[MET, NOT_MET], position=0, threshold=Decimal("0.5"))
 @given(

@@ -262,11 +262,6 @@ def test_reconcile_without_reason_or_with_unknown_value_is_refused(double, value
     assert raised.value.field == field
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: reconcile() does not check that the criterion belongs to the grid it reconciles "
-    "(results.py, reconcile, lines 188-202): a reconciliation of another assessment's criterion is stored",
-)
 def test_reconcile_criterion_outside_the_grid_is_refused(double):
     mark(double.assign(sitting=double.sittings[0]), [MET, MET, MET])
     mark(

@@ -138,6 +138,20 @@ def test_schedule_assessment_on_the_last_day_of_the_session_passes(world):
     assert scheduled.pk is not None
 
 
+def test_schedule_assessment_compares_the_local_date(world):
+    just_after_midnight_in_paris = datetime.datetime(2025, 5, 31, 22, 30, tzinfo=datetime.UTC)
+
+    scheduled = schedule_assessment(
+        actor=world.admin,
+        session=world.session,
+        assessment=_second_assessment(world),
+        starts_at=just_after_midnight_in_paris,
+        place="Lyon",
+    )
+
+    assert scheduled.pk is not None
+
+
 def test_schedule_assessment_without_place_and_not_online_is_refused(world):
     with pytest.raises(Refused) as raised:
         schedule_assessment(

@@ -168,12 +168,6 @@ def test_save_accommodation_assessment_of_another_framework_is_refused(case):
     assert not Accommodation.objects.exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=Accommodation.DoesNotExist,
-    reason="BUG: updating an accommodation through another candidate's enrolment raises "
-    "Accommodation.DoesNotExist (a server error) instead of Refused (accommodations.py line 77)",
-)
 def test_save_accommodation_of_another_enrolment_is_refused(case):
     item = _save(case)
     other = EnrolmentFactory(framework=case.enrolment.framework, access_route=case.enrolment.access_route)

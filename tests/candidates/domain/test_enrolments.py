@@ -336,12 +336,6 @@ def test_transition_reads_the_stored_status_not_a_stale_copy():
     assert Enrolment.objects.get(pk=enrolment.pk).status == "withdrawn"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ValueError,
-    reason="BUG: transition() builds its refusal with Status(to), which raises ValueError for an "
-    "unknown status instead of Refused (enrolments.py line 175)",
-)
 def test_transition_to_an_unknown_status_is_refused():
     enrolment = EnrolmentFactory()
 
@@ -365,11 +359,6 @@ def test_save_candidate_creates_with_lower_case_email_and_audits():
     assert entry.object_id == str(candidate.pk)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: save_candidate() audits a creation with changes=_jsonable(values), which turns the whole "
-    "dict into its repr string instead of a JSON object (enrolments.py line 51)",
-)
 def test_save_candidate_creation_audits_the_values_as_a_json_object():
     save_candidate(
         actor=None,
@@ -426,11 +415,6 @@ def test_save_candidate_unchanged_details_write_no_audit():
     assert not AuditLogEntry.objects.filter(action="candidate.update").exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: save_candidate() accepts a blank e-mail, the key that identifies a candidate across "
-    "imports, so two different people without e-mail become one (enrolments.py line 40)",
-)
 def test_save_candidate_blank_email_is_refused():
     with pytest.raises(Refused):
         save_candidate(actor=None, details=CandidateDetails(last_name="Dupont", first_name="Léa", email="  "))

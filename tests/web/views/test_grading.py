@@ -106,7 +106,8 @@ def test_criterion_save_stale_revision_shows_both_values(client, world):
 
     assert response.status_code == 409
     html = response.content.decode()
-    assert "Their value" in html and "Your value" in html
+    assert "Their value" in html
+    assert "Your value" in html
     assert "Objectifs flous" in html
     assert 'name="base_revision" value="1"' in html  # saving again knowingly overrides revision 1
     assert Mark.objects.get().value == "met"

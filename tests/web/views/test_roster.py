@@ -25,7 +25,9 @@ def school(db):
 
 
 def _csv(framework, *rows: str) -> SimpleUploadedFile:
-    body = HEADER + "".join(f"{row};{framework.certification.code};formation initiale;01/09/2024\n" for row in rows)
+    body = HEADER + "".join(
+        f"{row};{framework.certification.code};formation initiale;01/09/2024\n" for row in rows
+    )
     return SimpleUploadedFile("promo.csv", body.encode("cp1252"), content_type="text/csv")
 
 
@@ -34,7 +36,8 @@ def test_roster_import_report_then_import(client, school):
     client.force_login(AdministratorFactory())
 
     upload = client.post(
-        reverse("web:roster-import"), {"provider": provider.pk, "roster": _csv(framework, "Dupré;Zoé;zoe@exemple.fr")}
+        reverse("web:roster-import"),
+        {"provider": provider.pk, "roster": _csv(framework, "Dupré;Zoé;zoe@exemple.fr")},
     )
     preview = client.get(upload["Location"])
     written_before_confirmation = Candidate.objects.exists()
@@ -52,7 +55,10 @@ def test_roster_import_with_an_invalid_row_writes_nothing_unless_skipped(client,
     client.force_login(AdministratorFactory())
     upload = client.post(
         reverse("web:roster-import"),
-        {"provider": provider.pk, "roster": _csv(framework, "Dupré;Zoé;zoe@exemple.fr", "Martin;Léo;pas-un-email")},
+        {
+            "provider": provider.pk,
+            "roster": _csv(framework, "Dupré;Zoé;zoe@exemple.fr", "Martin;Léo;pas-un-email"),
+        },
     )
 
     refused = client.post(upload["Location"])
@@ -71,7 +77,8 @@ def test_roster_import_provider_manager_only_for_their_provider(client, school):
     client.force_login(manager)
 
     response = client.post(
-        reverse("web:roster-import"), {"provider": provider.pk, "roster": _csv(framework, "Dupré;Zoé;zoe@exemple.fr")}
+        reverse("web:roster-import"),
+        {"provider": provider.pk, "roster": _csv(framework, "Dupré;Zoé;zoe@exemple.fr")},
     )
 
     assert response.status_code == 400  # the other provider is not a choice

@@ -46,16 +46,24 @@ from certiflow.assessment.domain.sessions import (
     assign_evaluator,
     create_session,
     form_group,
+    publish_results,
     schedule_assessment,
     seat_enrolments,
 )
 from certiflow.assessment.models import Assignment, Group, Mark, ScheduledAssessment, Session, Sitting
 from certiflow.candidates.domain.accommodations import propose_exemption, save_accommodation
 from certiflow.candidates.domain.enrolments import CandidateDetails, enrol, save_candidate
-from certiflow.candidates.domain.people import authorise_provider, declare_conflict, grant_role, is_authorised
+from certiflow.candidates.domain.people import (
+    authorise_provider,
+    create_cohort,
+    create_provider,
+    declare_conflict,
+    grant_role,
+    is_authorised,
+    link_user,
+)
 from certiflow.candidates.domain.prerequisites import record_evidence, verify_evidence
 from certiflow.candidates.models import (
-    Candidate,
     Cohort,
     ConflictOfInterest,
     Enrolment,
@@ -63,7 +71,6 @@ from certiflow.candidates.models import (
     Provider,
     RoleGrant,
 )
-from certiflow.common.domain import audit
 from certiflow.common.domain.errors import Refused
 from certiflow.frameworks.domain.imports import import_framework
 from certiflow.frameworks.domain.seeds import SEED_SOURCES, load_seed_documents, read_seed_fixture
@@ -500,10 +507,7 @@ class _Builder:
             siret = luhn_complete(plan.siret_base)
             provider = Provider.objects.filter(siret=siret).first()
             if provider is None:
-                provider = Provider.objects.create(name=plan.name, siret=siret, city=plan.city)
-                audit.record(
-                    actor=self.admin, action="provider.create", obj=provider, changes={"siret": siret}
-                )
+                provider = create_provider(actor=self.admin, name=plan.name, siret=siret, city=plan.city)
             if not is_authorised(provider=provider, certification=certification, on=date(2023, 9, 1)):
                 authorise_provider(
                     actor=self.admin,
@@ -518,18 +522,17 @@ class _Builder:
             )
             cohorts = []
             for name in plan.cohorts:
-                cohort, created = Cohort.objects.get_or_create(
-                    provider=provider,
-                    certification=certification,
-                    name=name,
-                    defaults={"starts_on": date(2023, 9, 1), "ends_on": PROGRAMME_ENDS},
-                )
-                if created:
-                    audit.record(
+                cohort = Cohort.objects.filter(
+                    provider=provider, certification=certification, name=name
+                ).first()
+                if cohort is None:
+                    cohort = create_cohort(
                         actor=self.admin,
-                        action="cohort.create",
-                        obj=cohort,
-                        changes={"name": name, "certification": certification.code},
+                        provider=provider,
+                        certification=certification,
+                        name=name,
+                        starts_on=date(2023, 9, 1),
+                        ends_on=PROGRAMME_ENDS,
                     )
                 cohorts.append(cohort)
             self.provider_rows.append((plan, provider, cohorts))
@@ -582,15 +585,7 @@ class _Builder:
             user = self._user(f"candidat{number}", role=f"candidat ({enrolment.candidate})")
             candidate = enrolment.candidate
             if candidate.user_id != user.pk:
-                Candidate.objects.filter(user=user).exclude(pk=candidate.pk).update(user=None)
-                candidate.user = user
-                candidate.save(update_fields=["user"])
-                audit.record(
-                    actor=self.admin,
-                    action="candidate.link_user",
-                    obj=candidate,
-                    changes={"user": user.get_username()},
-                )
+                link_user(actor=self.admin, candidate=candidate, user=user)
         self.say(f"Candidates: {count} enrolled in {self.framework} through the fiche's access routes.")
 
     def _entry(self, route: str) -> tuple[int, date]:
@@ -955,10 +950,7 @@ class _Builder:
         )
 
     def publish(self) -> None:
-        session = self.demo_session
-        session.results_published_at = timezone.now()
-        session.save(update_fields=["results_published_at"])
-        audit.record(actor=self.admin, action="session.publish", obj=session, changes={"published": True})
+        publish_results(actor=self.admin, session=self.demo_session)
         self.say("Results published.")
 
     # -- summary

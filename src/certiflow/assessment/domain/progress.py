@@ -86,14 +86,12 @@ def competency_status(statuses: list[str], *, policy: str, threshold: Decimal | 
     if not statuses:
         return PENDING
     if policy == Framework.CompetencyPolicy.THRESHOLD and threshold is not None:
-        counted = [s for s in statuses if s != EXEMPTED]
-        if not counted:
+        # An exempted criterion counts as satisfied, so an exemption never lowers a result.
+        satisfied = sum(s in (MET, EXEMPTED) for s in statuses)
+        undecided = sum(s in (PENDING, DISAGREEMENT) for s in statuses)
+        if satisfied >= threshold * len(statuses):
             return ACQUIRED
-        met = sum(s == MET for s in counted)
-        undecided = sum(s in (PENDING, DISAGREEMENT) for s in counted)
-        if met >= threshold * len(counted):
-            return ACQUIRED
-        return PENDING if met + undecided >= threshold * len(counted) else NOT_ACQUIRED
+        return PENDING if satisfied + undecided >= threshold * len(statuses) else NOT_ACQUIRED
     if all(s in (MET, EXEMPTED) for s in statuses):
         return ACQUIRED
     return NOT_ACQUIRED if NOT_MET in statuses else PENDING
@@ -142,7 +140,7 @@ def progress_matrices(
     enrolments = list(enrolments)
     if not enrolments:
         return {}
-    frameworks = {e.framework_id: e.framework for e in enrolments}
+    frameworks = Framework.objects.in_bulk({e.framework_id for e in enrolments})
     structures = _structures(set(frameworks))
     results = criterion_results([e.pk for e in enrolments], published_only=published_only)
     exempted: dict[int, set[int]] = defaultdict(set)

@@ -153,7 +153,9 @@ def may_compare(
     administrator or to one of the two markers."""
     assignments = _target_assignments(sitting=sitting, group=group)
     both = len(assignments) == 2 and all(a.is_locked for a in assignments.values())
-    return both and (user.is_staff or any(a.evaluator_id == user.pk for a in assignments.values()))
+    if not (both and user.is_active):
+        return False
+    return user.is_staff or any(a.evaluator_id == user.pk for a in assignments.values())
 
 
 def compare_markings(*, sitting: Sitting | None = None, group: Group | None = None) -> list[Comparison]:
@@ -204,6 +206,13 @@ def reconcile(
             _(
                 "A reconciliation is recorded by an administrator or one of the two markers, once both have submitted."
             )
+        )
+    marked = {
+        c.pk for a in _target_assignments(sitting=sitting, group=group).values() for c in criteria_for(a)
+    }
+    if criterion.pk not in marked:
+        raise Refused(
+            _("%(code)s is not a criterion of these markings.") % {"code": criterion.code}, field="criterion"
         )
     with transaction.atomic():
         reconciliation, created = Reconciliation.objects.select_for_update().get_or_create(

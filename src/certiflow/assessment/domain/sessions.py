@@ -12,6 +12,7 @@ from datetime import date, datetime
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from certiflow.assessment.models import Assignment, Group, ScheduledAssessment, Session, Sitting
@@ -42,6 +43,19 @@ def create_session(
     return session
 
 
+def publish_results(*, actor: AbstractBaseUser, session: Session) -> Session:
+    """Make the session's results visible to its candidates in their portal (audited, once)."""
+    with transaction.atomic():
+        locked = Session.objects.select_for_update().get(pk=session.pk)
+        if locked.results_published_at is not None:
+            raise Refused(_("The results of this session are already published."))
+        locked.results_published_at = timezone.now()
+        locked.save(update_fields=["results_published_at"])
+        audit.record(actor=actor, action="session.publish", obj=locked, changes={"published": [False, True]})
+    session.results_published_at = locked.results_published_at
+    return locked
+
+
 def schedule_assessment(
     *,
     actor: AbstractBaseUser,
@@ -62,7 +76,7 @@ def schedule_assessment(
         )
     if not online and not place.strip():
         raise Refused(_("Give the place, or say the assessment is online."), field="place")
-    if not session.starts_on <= starts_at.date() <= session.ends_on:
+    if not session.starts_on <= timezone.localdate(starts_at) <= session.ends_on:
         raise Refused(
             _("The date is outside the session (%(start)s – %(end)s).")
             % {"start": session.starts_on.isoformat(), "end": session.ends_on.isoformat()},

@@ -61,6 +61,8 @@ def save_accommodation(
         )
     if extra_time_minutes is not None and not 0 < extra_time_minutes <= 600:
         raise Refused(_("Extra time is given in minutes, between 1 and 600."), field="extra_time_minutes")
+    if accommodation is not None and accommodation.enrolment_id != enrolment.pk:
+        raise Refused(_("This accommodation belongs to another candidate."))
     assessments = list(assessments)
     if any(a.framework_id != enrolment.framework_id for a in assessments):
         raise Refused(

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -38,6 +40,16 @@ def save_candidate(*, actor: AbstractBaseUser | None, details: CandidateDetails)
     """Create the candidate with this e-mail, or update their details. Returns (candidate, created).
     Audited with the fields that changed, before and after."""
     email = details.email.strip().lower()
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise Refused(
+            _("« %(email)s » is not an e-mail address; it identifies the candidate and is required.")
+            % {"email": email},
+            field="email",
+        ) from None
+    if not (details.last_name.strip() and details.first_name.strip()):
+        raise Refused(_("A candidate needs a last name and a first name."), field="last_name")
     values = {
         "last_name": details.last_name.strip(),
         "first_name": details.first_name.strip(),
@@ -48,7 +60,12 @@ def save_candidate(*, actor: AbstractBaseUser | None, details: CandidateDetails)
         candidate = Candidate.objects.select_for_update().filter(email=email).first()
         if candidate is None:
             candidate = Candidate.objects.create(email=email, **values)
-            audit.record(actor=actor, action="candidate.create", obj=candidate, changes=_jsonable(values))
+            audit.record(
+                actor=actor,
+                action="candidate.create",
+                obj=candidate,
+                changes={k: _jsonable(v) for k, v in values.items()},
+            )
             return candidate, True
         changes = {
             field: [_jsonable(getattr(candidate, field)), _jsonable(value)]
@@ -167,6 +184,8 @@ def transition(
     *, actor: AbstractBaseUser | None, enrolment: Enrolment, to: str, reason: str = ""
 ) -> Enrolment:
     """Move an enrolment to status ``to`` if :data:`TRANSITIONS` allows it (locked row, audited)."""
+    if to not in Status.values:
+        raise Refused(_("« %(to)s » is not a status of an enrolment.") % {"to": to}, field="status")
     with transaction.atomic():
         current = Enrolment.objects.select_for_update().get(pk=enrolment.pk)
         if to not in TRANSITIONS.get(current.status, set()):

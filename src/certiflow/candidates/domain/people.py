@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from certiflow.candidates.models import (
     Candidate,
+    Cohort,
     ConflictOfInterest,
     Provider,
     ProviderAuthorisation,
@@ -18,6 +19,75 @@ from certiflow.candidates.models import (
 from certiflow.common.domain import audit
 from certiflow.common.domain.errors import Refused
 from certiflow.frameworks.models import Certification
+
+
+def create_provider(*, actor: AbstractBaseUser | None, name: str, siret: str, city: str = "") -> Provider:
+    """Register a training provider (organisme préparant). The SIRET identifies it."""
+    siret = siret.replace(" ", "")
+    if not (len(siret) == 14 and siret.isdigit()):
+        raise Refused(_("A SIRET is 14 digits; « %(siret)s » is not.") % {"siret": siret}, field="siret")
+    if Provider.objects.filter(siret=siret).exists():
+        raise Refused(
+            _("A provider with SIRET %(siret)s is already registered.") % {"siret": siret}, field="siret"
+        )
+    with transaction.atomic():
+        provider = Provider.objects.create(name=name.strip(), siret=siret, city=city.strip())
+        audit.record(
+            actor=actor,
+            action="provider.create",
+            obj=provider,
+            changes={"name": provider.name, "siret": siret},
+        )
+    return provider
+
+
+def create_cohort(
+    *,
+    actor: AbstractBaseUser | None,
+    provider: Provider,
+    certification: Certification,
+    name: str,
+    starts_on: date | None = None,
+    ends_on: date | None = None,
+) -> Cohort:
+    """Create a provider's cohort for one certification (audited)."""
+    with transaction.atomic():
+        cohort = Cohort.objects.create(
+            provider=provider,
+            certification=certification,
+            name=name.strip(),
+            starts_on=starts_on,
+            ends_on=ends_on,
+        )
+        audit.record(
+            actor=actor,
+            action="cohort.create",
+            obj=cohort,
+            changes={"name": cohort.name, "provider": provider.siret, "certification": certification.code},
+        )
+    return cohort
+
+
+def link_user(*, actor: AbstractBaseUser | None, candidate: Candidate, user: AbstractBaseUser) -> Candidate:
+    """Give a candidate their account, so they see their own record in the portal. An account
+    belongs to one candidate at most."""
+    with transaction.atomic():
+        if Candidate.objects.filter(user=user).exclude(pk=candidate.pk).exists():
+            raise Refused(
+                _("The account %(user)s already belongs to another candidate.")
+                % {"user": user.get_username()},
+                field="user",
+            )
+        before = candidate.user.get_username() if candidate.user_id else None
+        candidate.user = user
+        candidate.save(update_fields=["user"])
+        audit.record(
+            actor=actor,
+            action="candidate.link_user",
+            obj=candidate,
+            changes={"user": [before, user.get_username()]},
+        )
+    return candidate
 
 
 def authorise_provider(

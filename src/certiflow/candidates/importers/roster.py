@@ -43,6 +43,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from certiflow.candidates.domain.enrolments import CandidateDetails, check_enrolment, enrol, save_candidate
+from certiflow.candidates.domain.people import create_cohort
 from certiflow.candidates.models import Candidate, Cohort, Enrolment, Provider
 from certiflow.common.domain import audit
 from certiflow.common.domain.errors import Refused
@@ -888,7 +889,7 @@ def import_roster(
                 hint=_("Correct them and import the file again, or import only the valid rows."),
             )
         cohorts = {
-            (certification.pk, fold(name)): _create_cohort(
+            (certification.pk, fold(name)): create_cohort(
                 actor=actor, provider=checked.provider, certification=certification, name=name
             )
             for certification, name in checked.new_cohorts
@@ -906,19 +907,6 @@ def import_roster(
             changes={"filename": report.parse.filename, **asdict(outcome)},
         )
     return outcome
-
-
-def _create_cohort(
-    *, actor: AbstractBaseUser | None, provider: Provider, certification: Certification, name: str
-) -> Cohort:
-    cohort = Cohort.objects.create(provider=provider, certification=certification, name=name)
-    audit.record(
-        actor=actor,
-        action="cohort.create",
-        obj=cohort,
-        changes={"name": name, "certification": certification.code},
-    )
-    return cohort
 
 
 def _write_row(
