@@ -6,19 +6,10 @@ from __future__ import annotations
 import base64
 from dataclasses import dataclass
 
-import pytest
-
 from certiflow.candidates.models import RoleGrant
 from tests.factories import ProviderFactory, UserFactory, grant
 
 PASSWORD = "correct horse battery"  # the factories' password
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    """Import it into a test module: users are created by the dozen, and a slow hash of their
-    password (the production setting) is not what these tests test."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @dataclass

@@ -9,7 +9,6 @@ from django.test import Client
 from tests.api import (
     as_user,
     basic,
-    fast_password_hashing,  # noqa: F401 (autouse fixture)
 )
 from tests.factories import AdministratorFactory, FrameworkFactory, UserFactory
 

@@ -9,7 +9,6 @@ from certiflow.candidates.domain.accommodations import save_accommodation
 from tests.api import (
     as_user,
     cast,
-    fast_password_hashing,  # noqa: F401 (autouse fixture)
 )
 from tests.assessment.conftest import build_world
 

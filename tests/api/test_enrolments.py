@@ -17,7 +17,6 @@ from certiflow.common.models import AuditLogEntry
 from tests.api import (
     as_user,
     cast,
-    fast_password_hashing,  # noqa: F401 (autouse fixture)
 )
 from tests.assessment.conftest import build_world
 from tests.factories import EnrolmentFactory

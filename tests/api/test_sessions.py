@@ -10,7 +10,6 @@ from certiflow.candidates.models import Enrolment
 from tests.api import (
     as_user,
     cast,
-    fast_password_hashing,  # noqa: F401 (autouse fixture)
 )
 from tests.assessment.conftest import build_world
 from tests.factories import AssessmentFactory, CriterionFactory, EnrolmentFactory

@@ -98,6 +98,26 @@ def criteria_for(assignment: Assignment) -> list[Criterion]:
     return criteria
 
 
+def in_grid(assignment: Assignment, criterion: Criterion) -> bool:
+    """Whether ``criterion`` is marked on this assignment (see :func:`criteria_for`), in one query."""
+    scheduled = assignment.scheduled
+    if criterion.assessment_id != scheduled.assessment_id:
+        return False
+    if assignment.group_id is None and assignment.sitting.group_id is None:
+        return True
+    collective = scheduled.collective_criteria.filter(pk=criterion.pk).exists()
+    return collective if assignment.group_id is not None else not collective
+
+
+def _lock(assignment: Assignment) -> Assignment:
+    """The assignment, locked for this transaction, with what its audit label names."""
+    return (
+        Assignment.objects.select_for_update(of=("self",))
+        .select_related("scheduled__assessment", "sitting__enrolment__candidate", "group", "evaluator")
+        .get(pk=assignment.pk)
+    )
+
+
 def build_grid(assignment: Assignment) -> Grid:
     """Everything the grading page shows, in a fixed number of queries."""
     criteria = criteria_for(assignment)
@@ -180,7 +200,7 @@ def save_mark(
             _("Say why the criterion %(code)s is not met.") % {"code": criterion.code}, field="comment"
         )
     with transaction.atomic():
-        locked = Assignment.objects.select_for_update().get(pk=assignment.pk)
+        locked = _lock(assignment)
         _check_can_mark(actor, locked)
         if criterion.pk not in {c.pk for c in criteria_for(locked)}:
             raise Refused(
@@ -224,7 +244,7 @@ def save_mark(
 def submit_assignment(*, actor: AbstractBaseUser, assignment: Assignment) -> Assignment:
     """Submit a complete grid; it is locked from then on."""
     with transaction.atomic():
-        locked = Assignment.objects.select_for_update().get(pk=assignment.pk)
+        locked = _lock(assignment)
         _check_can_mark(actor, locked)
         marked = set(locked.marks.values_list("criterion_id", flat=True))
         missing = [c.code for c in criteria_for(locked) if c.pk not in marked]
@@ -248,7 +268,7 @@ def reopen_assignment(*, actor: AbstractBaseUser, assignment: Assignment, reason
     if not reason.strip():
         raise Refused(_("Say why the grid is reopened."), field="reason")
     with transaction.atomic():
-        locked = Assignment.objects.select_for_update().get(pk=assignment.pk)
+        locked = _lock(assignment)
         if not locked.is_locked:
             raise Refused(_("This grid is not submitted; there is nothing to reopen."))
         locked.status, locked.submitted_at = Assignment.Status.DRAFT, None
@@ -349,9 +369,9 @@ def _attach(
     *, actor: AbstractBaseUser, assignment: Assignment, criterion: Criterion | None, fields: dict
 ) -> Evidence:
     with transaction.atomic():
-        locked = Assignment.objects.select_for_update().get(pk=assignment.pk)
+        locked = _lock(assignment)
         _check_can_mark(actor, locked)
-        if criterion is not None and criterion.pk not in {c.pk for c in criteria_for(locked)}:
+        if criterion is not None and not in_grid(locked, criterion):
             raise Refused(
                 _("%(code)s is not a criterion of this grid.") % {"code": criterion.code}, field="criterion"
             )
@@ -372,7 +392,7 @@ def _attach(
 def remove_evidence(*, actor: AbstractBaseUser, evidence: Evidence) -> None:
     """Remove evidence from a draft grid. The file is deleted once the removal is committed."""
     with transaction.atomic():
-        locked = Assignment.objects.select_for_update().get(pk=evidence.assignment_id)
+        locked = _lock(evidence.assignment)
         _check_can_mark(actor, locked)
         audit.record(
             actor=actor,

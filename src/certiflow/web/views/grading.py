@@ -12,10 +12,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from certiflow.assessment.domain.grading import (
+    GridCriterion,
     attach_file,
     attach_link,
     build_grid,
     criteria_for,
+    in_grid,
     remove_evidence,
     reopen_assignment,
     save_mark,
@@ -26,6 +28,7 @@ from certiflow.assessment.domain.selectors import assignments_of
 from certiflow.assessment.models import Assignment, Evidence, Group, Sitting
 from certiflow.candidates.domain.prerequisites import check_prerequisites
 from certiflow.common.domain.errors import Conflict, Refused
+from certiflow.frameworks.models import Criterion
 
 from ..forms import EvidenceUploadForm, MarkForm, ReasonForm, ReconcileForm
 from ._common import add_refusal, require
@@ -129,8 +132,8 @@ def criterion_save(request: HttpRequest, pk: int, criterion_pk: int) -> HttpResp
     conflict); without JavaScript the page reloads at the criterion."""
     assignment = _assignment_or_404(request, pk)
     require(request, "assessment.grade_assignment", assignment)
-    criterion = next((c for c in criteria_for(assignment) if c.pk == criterion_pk), None)
-    if criterion is None:
+    criterion = Criterion.objects.filter(pk=criterion_pk).first()
+    if criterion is None or not in_grid(assignment, criterion):
         raise Http404
     form = MarkForm(request.POST)
     state: dict = {"form": form}
@@ -155,8 +158,17 @@ def criterion_save(request: HttpRequest, pk: int, criterion_pk: int) -> HttpResp
     else:
         status = 400
     if request.htmx:
-        context = _grid_context(request, assignment)
-        item = next(i for s in context["grid"].sections for i in s.criteria if i.criterion.pk == criterion.pk)
+        # Only this criterion's form is sent back; the rest of the page stays as it is.
+        item = GridCriterion(
+            criterion=criterion,
+            mark=state.get("mark")
+            or assignment.marks.select_related("updated_by").filter(criterion=criterion).first(),
+            evidence=list(assignment.evidence.filter(criterion=criterion)),
+        )
+        context = {
+            "assignment": assignment,
+            "can_grade": not assignment.is_locked or bool(state.get("saved")),
+        }
         return render(
             request,
             "web/_criterion.html",
