@@ -6,7 +6,7 @@ need ``candidates.view_medical_details`` (the disability referent alone, DESIGN 
 sees their progress from published sessions only.
 """
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Status
 from ninja.pagination import LimitOffsetPagination, paginate
@@ -41,9 +41,8 @@ from certiflow.api.schemas import (
     enrolment_detail,
 )
 from certiflow.assessment.domain.progress import progress_matrix
-from certiflow.assessment.domain.selectors import visible_enrolments
+from certiflow.assessment.domain.selectors import adapted_conditions_for, visible_enrolments
 from certiflow.candidates.domain.accommodations import (
-    adapted_conditions,
     propose_exemption,
     save_accommodation,
 )
@@ -87,21 +86,12 @@ def _detail(user, enrolment: Enrolment) -> dict:
 
 
 def _adapted_conditions(user, enrolment: Enrolment) -> list[AdaptedForAssessmentOut]:
-    sittings = enrolment.sittings.select_related("scheduled__assessment")
-    if not is_own_enrolment(user, enrolment):
-        sittings = sittings.filter(Q(assignments__evaluator=user) | Q(group__assignments__evaluator=user))
-    assessments = sorted(
-        {s.scheduled.assessment_id: s.scheduled.assessment for s in sittings}.values(),
-        key=lambda a: a.position,
-    )
-    adapted = [(a, adapted_conditions(enrolment=enrolment, assessment=a)) for a in assessments]
     return [
         AdaptedForAssessmentOut(
             assessment=AssessmentRefOut.from_orm(assessment),
             conditions=[AdaptedConditionsOut.from_orm(item) for item in items],
         )
-        for assessment, items in adapted
-        if items
+        for assessment, items in adapted_conditions_for(user, enrolment)
     ]
 
 

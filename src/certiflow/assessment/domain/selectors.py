@@ -6,8 +6,10 @@ from __future__ import annotations
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from certiflow.assessment.models import Assignment, Sitting
+from certiflow.candidates.domain.accommodations import AdaptedConditions, adapted_conditions
 from certiflow.candidates.models import ConflictOfInterest, Enrolment, PrerequisiteEvidence, RoleGrant
-from certiflow.candidates.rules import managed_provider_ids
+from certiflow.candidates.rules import is_own_enrolment, managed_provider_ids
+from certiflow.frameworks.models import Assessment
 
 
 def visible_enrolments(user) -> QuerySet[Enrolment]:
@@ -42,8 +44,30 @@ def assignments_of(user) -> QuerySet[Assignment]:
     return (
         Assignment.objects.filter(evaluator=user)
         .select_related(
-            "scheduled__session", "scheduled__assessment", "sitting__enrolment__candidate", "group"
+            "scheduled__session",
+            "scheduled__assessment",
+            "sitting__enrolment__candidate",
+            "group",
+            "evaluator",
         )
         .prefetch_related("group__sittings__enrolment__candidate")
         .order_by("status", "scheduled__starts_at", "id")
     )
+
+
+def adapted_conditions_for(user, enrolment: Enrolment) -> list[tuple[Assessment, list[AdaptedConditions]]]:
+    """The adapted conditions ``user`` may see for ``enrolment`` (DESIGN rule 5): the candidate sees
+    all of their own; an evaluator those of the assessments they mark (alone or through a group);
+    anyone else none. Medical details are never part of them."""
+    sittings = enrolment.sittings.select_related("scheduled__assessment")
+    if not is_own_enrolment(user, enrolment):
+        sittings = sittings.filter(Q(assignments__evaluator=user) | Q(group__assignments__evaluator=user))
+    assessments = sorted(
+        {s.scheduled.assessment_id: s.scheduled.assessment for s in sittings}.values(),
+        key=lambda a: a.position,
+    )
+    found = [
+        (assessment, adapted_conditions(enrolment=enrolment, assessment=assessment))
+        for assessment in assessments
+    ]
+    return [(assessment, items) for assessment, items in found if items]

@@ -14,9 +14,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from certiflow.assessment.domain.progress import progress_matrix
-from certiflow.assessment.domain.selectors import visible_enrolments
+from certiflow.assessment.domain.selectors import adapted_conditions_for, visible_enrolments
 from certiflow.candidates.domain.accommodations import (
-    adapted_conditions,
     propose_exemption,
     save_accommodation,
 )
@@ -78,18 +77,7 @@ def _detail_context(request: HttpRequest, enrolment: Enrolment) -> dict:
     )
     is_referent = user.has_perm("candidates.view_medical_details")
     accommodations = list(enrolment.accommodations.prefetch_related("assessments")) if is_referent else []
-    adapted = []
-    if not is_referent:
-        # Evaluators see the adapted conditions of what they mark; the candidate their own; nobody else.
-        assigned = [s for s in sittings if is_candidate or s.assignments.filter(evaluator=user).exists()]
-        adapted = [
-            (
-                s.scheduled.assessment,
-                adapted_conditions(enrolment=enrolment, assessment=s.scheduled.assessment),
-            )
-            for s in assigned
-        ]
-        adapted = [(assessment, items) for assessment, items in adapted if items]
+    adapted = [] if is_referent else adapted_conditions_for(user, enrolment)
     proposals = (
         list(enrolment.exemption_proposals.select_related("criterion", "proposed_by"))
         if user.has_perm("candidates.view_exemption_opinions")
