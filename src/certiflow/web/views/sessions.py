@@ -81,6 +81,12 @@ def _session_context(session: Session, forms: dict | None = None) -> dict:
         )
         .order_by("starts_at")
     )
+    for item in scheduled:
+        markers = 2 if item.double_marking else 1
+        for target in [*item.sittings.all(), *item.groups.all()]:
+            assignments = target.assignments.all()
+            target.needs_marker = len(assignments) < markers
+            target.comparable = item.double_marking and len(assignments) == 2 and all(a.is_locked for a in assignments)
     seated = {s.enrolment_id for item in scheduled for s in item.sittings.all()}
     enrolments = list(
         Enrolment.objects.filter(framework=session.framework)
