@@ -33,6 +33,18 @@ def pytest_configure(config):
         )
 
 
+@pytest.fixture
+def client():
+    """A test client that reads pages in English, like the rest of the tests; French-first pages are
+    tested with a plain ``django.test.Client``, which has no language cookie."""
+    from django.conf import settings
+    from django.test import Client
+
+    english = Client()
+    english.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return english
+
+
 @pytest.fixture(autouse=True, scope="session")
 def english_by_default():
     translation.activate("en")

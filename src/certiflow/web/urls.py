@@ -37,6 +37,7 @@ urlpatterns = [
     path("sessions/", sessions.session_list, name="session-list"),
     path("sessions/new/", sessions.session_create, name="session-create"),
     path("sessions/<int:pk>/", sessions.session_detail, name="session-detail"),
+    path("sessions/<int:pk>/publish/", sessions.session_publish, name="session-publish"),
     path("sessions/<int:pk>/schedule/", sessions.session_schedule, name="session-schedule"),
     path("sessions/<int:pk>/scheduled/<int:scheduled_pk>/seat/", sessions.session_seat, name="session-seat"),
     path(

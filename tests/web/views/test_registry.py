@@ -39,18 +39,21 @@ def test_pages_redirect_anonymous_visitors_to_login(client, name):
     assert response["Location"].startswith(reverse("login"))
 
 
-def test_login_page_is_french_by_default(client):
-    response = client.get(reverse("login"))
+def test_login_page_is_french_by_default():
+    response = Client().get(reverse("login"))
 
     assert response.status_code == 200
     assert '<html lang="fr">' in response.text
     assert "Aller au contenu" in response.text
 
 
-def test_language_switch_to_english(user_client):
-    user_client.post(reverse("set_language"), {"language": "en", "next": "/"})
+def test_language_switch_to_english():
+    browser = Client()
+    browser.force_login(UserFactory())
+    assert '<html lang="fr">' in browser.get(reverse("web:certification-list")).text
 
-    response = user_client.get(reverse("web:certification-list"))
+    browser.post(reverse("set_language"), {"language": "en", "next": "/"})
+    response = browser.get(reverse("web:certification-list"))
 
     assert '<html lang="en">' in response.text
     assert "Certifications" in response.text
@@ -205,8 +208,11 @@ def test_forms_without_csrf_token_are_rejected(seeds):
     assert not PendingImport.objects.exists()
 
 
-def test_browser_language_does_not_override_french(user_client):
-    response = user_client.get(reverse("web:certification-list"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+def test_browser_language_does_not_override_french():
+    browser = Client()
+    browser.force_login(UserFactory())
+
+    response = browser.get(reverse("web:certification-list"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
 
     assert '<html lang="fr">' in response.text
 

@@ -5,12 +5,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from certiflow.assessment.domain.grading import save_mark, submit_assignment
 from certiflow.assessment.domain.sessions import seat_enrolments
 from certiflow.assessment.models import Assignment, ScheduledAssessment, Session
 from certiflow.candidates.domain.people import declare_conflict
 from certiflow.common.models import AuditLogEntry
 from tests.assessment.conftest import build_world
-from tests.factories import EnrolmentFactory
+from tests.factories import EnrolmentFactory, UserFactory
 
 
 @pytest.fixture
@@ -117,3 +118,32 @@ def test_session_detail_constant_queries(client, world):
 
     assert response.status_code == 200
     assert len(many) == len(few)
+
+
+def test_session_publish_shows_results_in_the_candidates_portal(client, world):
+    enrolment = world.enrolments[0]
+    candidate_user = UserFactory()
+    enrolment.candidate.user = candidate_user
+    enrolment.candidate.save()
+    assignment = world.assign(sitting=world.sittings[0])
+    for criterion in world.criteria:
+        save_mark(
+            actor=world.evaluator,
+            assignment=assignment,
+            criterion=criterion,
+            value="met",
+            comment="",
+            base_revision=0,
+        )
+    submit_assignment(actor=world.evaluator, assignment=assignment)
+    client.force_login(candidate_user)
+    before = client.get(reverse("web:portal")).content.decode()
+
+    client.force_login(world.admin)
+    client.post(reverse("web:session-publish", args=[world.session.pk]))
+    client.force_login(candidate_user)
+    after = client.get(reverse("web:portal")).content.decode()
+
+    assert "validated" not in before
+    assert "validated" in after
+    assert AuditLogEntry.objects.filter(action="session.publish").count() == 1

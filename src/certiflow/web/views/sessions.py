@@ -16,6 +16,7 @@ from certiflow.assessment.domain.sessions import (
     assign_evaluator,
     create_session,
     form_group,
+    publish_results,
     schedule_assessment,
     seat_enrolments,
 )
@@ -86,7 +87,9 @@ def _session_context(session: Session, forms: dict | None = None) -> dict:
         for target in [*item.sittings.all(), *item.groups.all()]:
             assignments = target.assignments.all()
             target.needs_marker = len(assignments) < markers
-            target.comparable = item.double_marking and len(assignments) == 2 and all(a.is_locked for a in assignments)
+            target.comparable = (
+                item.double_marking and len(assignments) == 2 and all(a.is_locked for a in assignments)
+            )
     seated = {s.enrolment_id for item in scheduled for s in item.sittings.all()}
     enrolments = list(
         Enrolment.objects.filter(framework=session.framework)
@@ -243,4 +246,18 @@ def session_assign(request: HttpRequest, pk: int, kind: str, target_pk: int) -> 
             messages.success(request, _("Evaluator assigned."))
     else:
         messages.error(request, _("Choose an evaluator."))
+    return redirect("web:session-detail", pk=pk)
+
+
+@permission_required("assessment.manage_sessions", raise_exception=True)
+@require_POST
+def session_publish(request: HttpRequest, pk: int) -> HttpResponse:
+    """Publish the session's results to its candidates' portal."""
+    session = get_object_or_404(Session, pk=pk)
+    try:
+        publish_results(actor=request.user, session=session)
+    except Refused as refusal:
+        messages.error(request, refusal.message)
+    else:
+        messages.success(request, _("Results published: candidates now see them in their portal."))
     return redirect("web:session-detail", pk=pk)
