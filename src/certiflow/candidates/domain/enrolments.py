@@ -56,28 +56,7 @@ def save_candidate(*, actor: AbstractBaseUser | None, details: CandidateDetails)
         "birth_date": details.birth_date,
         "reference": details.reference.strip(),
     }
-    with transaction.atomic():
-        candidate = Candidate.objects.select_for_update().filter(email=email).first()
-        if candidate is None:
-            candidate = Candidate.objects.create(email=email, **values)
-            audit.record(
-                actor=actor,
-                action="candidate.create",
-                obj=candidate,
-                changes={k: _jsonable(v) for k, v in values.items()},
-            )
-            return candidate, True
-        changes = {
-            field: [_jsonable(getattr(candidate, field)), _jsonable(value)]
-            for field, value in values.items()
-            if getattr(candidate, field) != value
-        }
-        if changes:
-            for field, value in values.items():
-                setattr(candidate, field, value)
-            candidate.save(update_fields=list(values))
-            audit.record(actor=actor, action="candidate.update", obj=candidate, changes=changes)
-    return candidate, False
+    return _save(actor=actor, model=Candidate, key={"email": email}, values=values, label="candidate")
 
 
 def check_enrolment(
@@ -154,30 +133,13 @@ def enrol(
         "starts_on": starts_on,
         "ends_on": ends_on,
     }
-    with transaction.atomic():
-        enrolment = (
-            Enrolment.objects.select_for_update().filter(candidate=candidate, framework=framework).first()
-        )
-        if enrolment is None:
-            enrolment = Enrolment.objects.create(candidate=candidate, framework=framework, **values)
-            audit.record(
-                actor=actor,
-                action="enrolment.create",
-                obj=enrolment,
-                changes={k: _jsonable(v) for k, v in values.items()},
-            )
-            return enrolment, True
-        changes = {
-            field: [_jsonable(getattr(enrolment, field)), _jsonable(value)]
-            for field, value in values.items()
-            if getattr(enrolment, field) != value
-        }
-        if changes:
-            for field, value in values.items():
-                setattr(enrolment, field, value)
-            enrolment.save(update_fields=list(values))
-            audit.record(actor=actor, action="enrolment.update", obj=enrolment, changes=changes)
-    return enrolment, False
+    return _save(
+        actor=actor,
+        model=Enrolment,
+        key={"candidate": candidate, "framework": framework},
+        values=values,
+        label="enrolment",
+    )
 
 
 def transition(
@@ -206,6 +168,34 @@ def transition(
         )
     enrolment.status = to
     return current
+
+
+def _save(*, actor: AbstractBaseUser | None, model, key: dict, values: dict, label: str):
+    """Create the row identified by ``key`` with ``values``, or update it where they differ; audit
+    the creation with its values, an update with each changed field's before and after, and nothing
+    when nothing changed. Returns (row, created)."""
+    with transaction.atomic():
+        row = model.objects.select_for_update().filter(**key).first()
+        if row is None:
+            row = model.objects.create(**key, **values)
+            audit.record(
+                actor=actor,
+                action=f"{label}.create",
+                obj=row,
+                changes={k: _jsonable(v) for k, v in values.items()},
+            )
+            return row, True
+        changes = {
+            field: [_jsonable(getattr(row, field)), _jsonable(value)]
+            for field, value in values.items()
+            if getattr(row, field) != value
+        }
+        if changes:
+            for field, value in values.items():
+                setattr(row, field, value)
+            row.save(update_fields=list(values))
+            audit.record(actor=actor, action=f"{label}.update", obj=row, changes=changes)
+    return row, False
 
 
 def _jsonable(value):
