@@ -254,6 +254,26 @@ def test_attach_file_as_the_evaluator_is_201(client, world, people, assignment, 
     assert grid["sections"][0]["criteria"][0]["evidence"][0]["id"] == body["id"]
 
 
+@pytest.mark.parametrize(
+    ("who", "status"), [("evaluator", 200), ("admin", 200), ("outsider", 404), ("candidate", 404)]
+)
+def test_evidence_file_download_for_who_may_see_the_grid(client, people, assignment, media, who, status):
+    as_user(client, people.evaluator).post(
+        f"/api/assignments/{assignment.pk}/evidence",
+        {"file": SimpleUploadedFile("rapport.pdf", PDF, content_type="application/pdf")},
+    )
+    evidence = Evidence.objects.get()
+
+    response = as_user(client, getattr(people, who)).get(
+        f"/api/assignments/{assignment.pk}/evidence/{evidence.pk}"
+    )
+
+    assert response.status_code == status
+    if status == 200:
+        assert b"".join(response.streaming_content) == PDF
+        assert 'filename="rapport.pdf"' in response["Content-Disposition"]
+
+
 def test_attach_file_whose_content_is_not_its_type_is_400_on_file(client, people, assignment, media):
     response = as_user(client, people.evaluator).post(
         f"/api/assignments/{assignment.pk}/evidence",

@@ -10,7 +10,7 @@ who can see neither marking gets 404.
 
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Status, UploadedFile
@@ -43,7 +43,7 @@ from certiflow.assessment.domain.grading import (
 from certiflow.assessment.domain.results import compare_markings, may_compare, reconcile
 from certiflow.assessment.domain.selectors import assignments_of
 from certiflow.assessment.domain.sessions import assign_evaluator
-from certiflow.assessment.models import Assignment, Group, Sitting
+from certiflow.assessment.models import Assignment, Evidence, Group, Sitting
 from certiflow.common.domain.errors import NotAllowed
 from certiflow.frameworks.models import Criterion
 
@@ -162,6 +162,21 @@ def post_evidence_file(
         description=description,
     )
     return Status(201, evidence)
+
+
+@router.get("/assignments/{assignment_id}/evidence/{evidence_id}", response={200: None, **ERRORS})
+def get_evidence_file(request, assignment_id: int, evidence_id: int):
+    """Download an evidence file. Files are never public: you must be able to see the assignment."""
+    assignment = get_visible(request.auth, _assignments(), assignment_id, perm=VIEW)
+    evidence = get_object_or_404(Evidence, pk=evidence_id, assignment=assignment)
+    if not evidence.file:
+        raise Http404
+    return FileResponse(
+        evidence.file.open("rb"),
+        as_attachment=True,
+        filename=evidence.original_name,
+        content_type=evidence.content_type,
+    )
 
 
 @router.post("/assignments/{assignment_id}/evidence/link", response={201: EvidenceOut, **ERRORS})

@@ -1,10 +1,11 @@
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from certiflow.assessment.domain.grading import save_mark, submit_assignment
-from certiflow.assessment.models import Assignment, Mark
+from certiflow.assessment.models import Assignment, Evidence, Mark
 from tests.assessment.conftest import build_world
 from tests.factories import CriterionFactory
 
@@ -189,3 +190,39 @@ def test_assignment_list_constant_queries(client, world):
 
     assert response.status_code == 200
     assert len(many) == len(few)
+
+
+def test_evidence_upload_then_download_only_by_who_sees_the_grid(client, world, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    assignment = world.assign(sitting=world.sittings[0])
+    pdf = b"%PDF-1.4\n%%EOF\n"
+    client.force_login(world.evaluator)
+    client.post(
+        reverse("web:evidence-add", args=[assignment.pk]),
+        {"file": SimpleUploadedFile("grille.pdf", pdf), "criterion": world.criteria[0].pk},
+    )
+    evidence = Evidence.objects.get()
+    url = reverse("web:evidence-download", args=[assignment.pk, evidence.pk])
+
+    mine = client.get(url)
+    client.force_login(world.second_evaluator)
+    theirs = client.get(url)
+
+    assert b"".join(mine.streaming_content) == pdf
+    assert theirs.status_code == 404
+
+
+def test_evidence_upload_of_a_disguised_file_is_refused(client, world, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    assignment = world.assign(sitting=world.sittings[0])
+    client.force_login(world.evaluator)
+
+    response = client.post(
+        reverse("web:evidence-add", args=[assignment.pk]),
+        {"file": SimpleUploadedFile("grille.pdf", b"MZ\x90\x00 not a pdf")},
+    )
+
+    assert response.status_code == 400
+    assert "is not a real .pdf file" in response.content.decode()
+    assert not Evidence.objects.exists()
+    assert not list(tmp_path.rglob("*.pdf"))
