@@ -27,6 +27,9 @@ def test_an_administrator_browses_a_certification_in_french_and_english(page: Pa
     admin = AdministratorFactory()
 
     log_in(page, live_server, admin.username)
+    page.get_by_role("navigation", name=re.compile("Navigation principale|Main")).get_by_role(
+        "link", name="Certifications"
+    ).click()
     page.get_by_role("link", name="RNCP39603").click()
 
     expect(page.get_by_role("heading", level=1)).to_contain_text(
@@ -64,6 +67,9 @@ def test_search_filters_the_list_without_reloading(page: Page, live_server):
     load_seed_documents()
     admin = AdministratorFactory()
     log_in(page, live_server, admin.username)
+    page.get_by_role("navigation", name=re.compile("Navigation principale|Main")).get_by_role(
+        "link", name="Certifications"
+    ).click()
 
     page.get_by_label(re.compile("Rechercher|Search")).fill("ICART")
 
