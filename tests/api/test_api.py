@@ -40,6 +40,7 @@ PATHS = {
     "/api/assignments/{assignment_id}/reopen",
     "/api/assignments/{assignment_id}/evidence",
     "/api/assignments/{assignment_id}/evidence/link",
+    "/api/assignments/{assignment_id}/evidence/{evidence_id}/file",
     "/api/double-marking/sittings/{sitting_id}",
     "/api/double-marking/sittings/{sitting_id}/reconcile",
     "/api/double-marking/groups/{group_id}",
@@ -67,7 +68,7 @@ def test_every_operation_answers_an_anonymous_call_with_401(client):
         for method, url in operations
     }
 
-    assert len(answers) == 29
+    assert len(answers) == 30
     assert set(answers.values()) == {401}
 
 

@@ -265,7 +265,7 @@ def test_evidence_file_download_for_who_may_see_the_grid(client, people, assignm
     evidence = Evidence.objects.get()
 
     response = as_user(client, getattr(people, who)).get(
-        f"/api/assignments/{assignment.pk}/evidence/{evidence.pk}"
+        f"/api/assignments/{assignment.pk}/evidence/{evidence.pk}/file"
     )
 
     assert response.status_code == status

@@ -164,7 +164,7 @@ def post_evidence_file(
     return Status(201, evidence)
 
 
-@router.get("/assignments/{assignment_id}/evidence/{evidence_id}", response={200: None, **ERRORS})
+@router.get("/assignments/{assignment_id}/evidence/{evidence_id}/file", response={200: None, **ERRORS})
 def get_evidence_file(request, assignment_id: int, evidence_id: int):
     """Download an evidence file. Files are never public: you must be able to see the assignment."""
     assignment = get_visible(request.auth, _assignments(), assignment_id, perm=VIEW)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import rules
 
 from certiflow.assessment.models import Assignment
-from certiflow.candidates.models import ConflictOfInterest
+from certiflow.candidates.domain.people import has_conflict
 from certiflow.candidates.rules import (
     is_disability_referent,
     is_evaluator,
@@ -31,7 +31,7 @@ def is_assigned_to_enrolment(user, enrolment) -> bool:
 
 @rules.predicate
 def has_conflict_with(user, enrolment) -> bool:
-    return ConflictOfInterest.objects.filter(person=user, candidate_id=enrolment.candidate_id).exists()
+    return has_conflict(person_id=user.pk, candidate_id=enrolment.candidate_id)
 
 
 @rules.predicate

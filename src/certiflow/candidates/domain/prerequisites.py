@@ -18,7 +18,6 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from certiflow.candidates.models import Enrolment, PrerequisiteEvidence
 from certiflow.common.domain import audit
@@ -27,11 +26,6 @@ from certiflow.common.domain.errors import Refused
 Kind = PrerequisiteEvidence.Kind
 
 MET, UNMET, TO_VERIFY = "met", "unmet", "to_verify"
-STATUS_LABELS = {
-    MET: gettext_lazy("met"),
-    UNMET: gettext_lazy("not met"),
-    TO_VERIFY: gettext_lazy("to verify"),
-}
 
 #: « niveau 5 … ou avoir validé 120 crédits ECTS » accepts either; « … et avoir validé 60 crédits »
 #: needs both. The fiche says which in words, so the check reads the condition's own text.

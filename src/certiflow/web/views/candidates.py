@@ -21,7 +21,6 @@ from certiflow.candidates.domain.accommodations import (
 )
 from certiflow.candidates.domain.people import declare_conflict
 from certiflow.candidates.domain.prerequisites import (
-    STATUS_LABELS,
     check_prerequisites,
     record_evidence,
     verify_evidence,
@@ -87,7 +86,6 @@ def _detail_context(request: HttpRequest, enrolment: Enrolment) -> dict:
         "enrolment": enrolment,
         "candidate": enrolment.candidate,
         "prerequisites": prerequisites,
-        "status_labels": STATUS_LABELS,
         "sittings": sittings,
         "matrix": progress_matrix(enrolment, published_only=is_candidate and not user.is_staff),
         "is_referent": is_referent,

@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 
 from certiflow.assessment.domain.progress import progress_matrix
 from certiflow.candidates.domain.accommodations import adapted_conditions
-from certiflow.candidates.domain.prerequisites import STATUS_LABELS, check_prerequisites
+from certiflow.candidates.domain.prerequisites import check_prerequisites
 from certiflow.candidates.models import Candidate, RoleGrant
 from certiflow.common.models import AuditLogEntry
 
@@ -60,9 +60,7 @@ def portal(request: HttpRequest) -> HttpResponse:
                 "matrix": progress_matrix(enrolment, published_only=True),
             }
         )
-    return render(
-        request, "web/portal.html", {"candidate": candidate, "items": items, "status_labels": STATUS_LABELS}
-    )
+    return render(request, "web/portal.html", {"candidate": candidate, "items": items})
 
 
 @permission_required("assessment.view_audit", raise_exception=True)
