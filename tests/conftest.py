@@ -26,6 +26,10 @@ def pytest_configure(config):
 
     # Hashing passwords at production strength costs ~0.3 s per user created; tests create hundreds.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # A connection kept open by the live server's thread would stop PostgreSQL from dropping the test
+    # database at the end; tests close each connection after its request, as CONN_MAX_AGE=0 does.
+    for database in settings.DATABASES.values():
+        database["CONN_MAX_AGE"] = 0
     if not SEED_000.is_file():
         raise pytest.UsageError(
             f"The seed documents are not at {SEEDS_DIR}: the tests read them from the shared folder beside "
