@@ -38,3 +38,24 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _close_database_connections_before_the_browser(django_db_setup, django_db_blocker):
+    """Close the connections opened so far, before Playwright starts its event loop. Django keeps
+    connections per context, and once the loop runs the test code no longer sees these: left open,
+    one would stop PostgreSQL from dropping the test database at the end of the run."""
+    from django.db import connections
+
+    with django_db_blocker.unblock():
+        connections.close_all()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _close_database_connections_before_the_browser_stops(playwright, django_db_blocker):
+    """The same at the other end: close the connections opened while the loop ran, before it stops."""
+    from django.db import connections
+
+    yield
+    with django_db_blocker.unblock():
+        connections.close_all()
