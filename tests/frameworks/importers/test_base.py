@@ -40,6 +40,16 @@ def test_decode_windows_1252_when_it_reads_as_french_text():
     assert (text, encoding) == (FRENCH, "windows-1252")
 
 
+def test_decode_windows_1252_table_with_few_letters():
+    table = "nom;prénom;email;date\n" + "".join(
+        f"Lefèvre;Zoé;z{n}@exemple.fr;01/09/2024\n" for n in range(50)
+    )
+
+    text, encoding = decode_document(table.encode("cp1252"), name="promo.csv")
+
+    assert (text, encoding) == (table, "windows-1252")
+
+
 def test_decode_refuses_an_empty_file():
     with pytest.raises(ImportRefused, match="is empty"):
         decode_document(b"  \n\n ", name="vide.txt")

@@ -20,7 +20,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import unicodedata
 import zipfile
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -283,47 +282,14 @@ def _decode_csv(data: bytes, *, filename: str) -> tuple[str, str]:
     try:
         return decode_document(data, name=filename)
     except ImportRefused as refusal:
-        text = _decode_windows_1252_table(data)
-        if text is None:
-            raise Refused(
-                refusal.message,
-                hint=_(
-                    "Save the list from your spreadsheet as « CSV UTF-8 » (or as .xlsx); if it is an Excel "
-                    "workbook, name it .xlsx."
-                ),
-                field="file",
-            ) from refusal
-        return text, "windows-1252"
-
-
-#: Characters French rosters write outside ASCII. A file that is not UTF-8 is read as Windows-1252 only
-#: when its non-ASCII characters are mostly these, so a file from another code page is not corrupted.
-_FRENCH_NON_ASCII = set("àâäçéèêëîïôöùûüÿœæÀÂÄÇÉÈÊËÎÏÔÖÙÛÜŸŒÆ’‘«»–—…€°")
-
-
-def _decode_windows_1252_table(data: bytes) -> str | None:
-    """Windows-1252 text for a table that ``decode_document`` (whose test expects prose) refused.
-
-    A roster is mostly digits, dates and addresses, so the share of letters is no evidence; what is
-    checked is that the bytes are not UTF-8, decode as Windows-1252 without control characters, and
-    that at least 80 % of the non-ASCII characters are French letters or typography.
-    """
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    else:
-        return None
-    try:
-        text = data.decode("cp1252")
-    except UnicodeDecodeError:
-        return None
-    if any(unicodedata.category(c) == "Cc" and c not in "\r\n\t" for c in text):
-        return None
-    non_ascii = [c for c in text if ord(c) > 0x7F]
-    if sum(c in _FRENCH_NON_ASCII for c in non_ascii) < 0.8 * len(non_ascii):
-        return None
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+        raise Refused(
+            refusal.message,
+            hint=_(
+                "Save the list from your spreadsheet as « CSV UTF-8 » (or as .xlsx); if it is an Excel "
+                "workbook, name it .xlsx."
+            ),
+            field="file",
+        ) from refusal
 
 
 def _csv_records(text: str, *, filename: str) -> Iterator[tuple[int, list[str]]]:

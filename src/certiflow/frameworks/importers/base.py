@@ -98,8 +98,10 @@ _BOMS = (
 )
 # Bytes that Windows-1252 maps to typographic characters French documents use (’ « » – — … œ €);
 # their presence in a non-UTF-8 file is what lets us tell Windows-1252 from Latin-1 or a binary.
-_CP1252_TYPOGRAPHY = {0x80, 0x85, 0x8C, 0x91, 0x92, 0x93, 0x94, 0x96, 0x97, 0x9C}
-_LATIN_LETTERS = re.compile(r"[A-Za-zÀ-ÿ]")
+#: What French text writes outside ASCII. A file that is not UTF-8 is read as Windows-1252 only when
+#: its non-ASCII characters are mostly these, so text from another code page is not silently corrupted.
+#: (Counting letters instead would refuse tables — rosters of dates and e-mails — that are plainly French.)
+_FRENCH_NON_ASCII = frozenset("àâäçéèêëîïôöùûüÿœæÀÂÄÇÉÈÊËÎÏÔÖÙÛÜŸŒÆ’‘“”«»–—…€°")
 
 
 def decode_document(raw: bytes, *, name: str = "document") -> tuple[str, str]:
@@ -165,16 +167,12 @@ def decode_document(raw: bytes, *, name: str = "document") -> tuple[str, str]:
 
 
 def _decode_windows_1252(raw: bytes, *, name: str, utf8_error: UnicodeDecodeError) -> tuple[str, str]:
-    high = [b for b in raw if b >= 0x80]
     try:
         text = raw.decode("cp1252")
     except UnicodeDecodeError:
         text = ""
-    letters = len(_LATIN_LETTERS.findall(text))
-    reads_as_text = bool(text) and letters >= len(text) * 0.5 * (1 - text.count(" ") / max(len(text), 1))
-    typographic = any(b in _CP1252_TYPOGRAPHY for b in high)
-    accented = sum(1 for c in text if c in "éèêàâçôîûùëïœÉÈÀÇ")
-    if text and reads_as_text and (typographic or accented >= len(high) * 0.8):
+    non_ascii = [c for c in text if ord(c) > 0x7F]
+    if text and sum(c in _FRENCH_NON_ASCII for c in non_ascii) >= 0.8 * len(non_ascii):
         return text, "windows-1252"
     line = raw[: utf8_error.start].count(b"\n") + 1
     raise ImportRefused(
