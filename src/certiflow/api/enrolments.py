@@ -41,7 +41,11 @@ from certiflow.api.schemas import (
     enrolment_detail,
 )
 from certiflow.assessment.domain.progress import progress_matrix
-from certiflow.assessment.domain.selectors import adapted_conditions_for, visible_enrolments
+from certiflow.assessment.domain.selectors import (
+    adapted_conditions_for,
+    sees_published_results_only,
+    visible_enrolments,
+)
 from certiflow.candidates.domain.accommodations import (
     propose_exemption,
     save_accommodation,
@@ -50,9 +54,7 @@ from certiflow.candidates.domain.enrolments import transition
 from certiflow.candidates.domain.people import declare_conflict
 from certiflow.candidates.domain.prerequisites import record_evidence, verify_evidence
 from certiflow.candidates.models import Candidate, Enrolment, PrerequisiteEvidence
-from certiflow.candidates.rules import is_own_enrolment
 from certiflow.frameworks.models import Assessment, Criterion
-from certiflow.frameworks.rules import is_administrator
 
 router = Router(tags=["enrolments"])
 
@@ -113,7 +115,7 @@ def get_enrolment(request, enrolment_id: int):
 def get_progress(request, enrolment_id: int):
     """Blocs → competencies → criteria with their status. A candidate sees published sessions only."""
     enrolment = get_visible(request.auth, _enrolments(), enrolment_id, perm=VIEW)
-    published_only = bool(is_own_enrolment(request.auth, enrolment) and not is_administrator(request.auth))
+    published_only = sees_published_results_only(request.auth, enrolment)
     matrix = progress_matrix(enrolment, published_only=published_only)
     return ProgressOut.build(matrix, published_only=published_only)
 

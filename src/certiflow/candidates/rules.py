@@ -76,6 +76,8 @@ rules.add_perm("candidates.declare_conflict", is_administrator | is_provider_man
 # DESIGN rule 5 (seed 003): medical details are seen by the referent alone — not even administrators.
 rules.add_perm("candidates.view_medical_details", is_disability_referent)
 rules.add_perm("candidates.record_accommodation", is_disability_referent)
+# That a candidate has an accommodation (not what it is) shows in lists for the referent and administrators.
+rules.add_perm("candidates.view_accommodation_flag", is_administrator | is_disability_referent)
 rules.add_perm("candidates.propose_exemption", is_disability_referent)
 # DESIGN rule 5: the jury sees the referent's opinion (never the medical details).
 rules.add_perm(

@@ -137,3 +137,20 @@ def test_enrolment_list_constant_queries(client, world, referent, role):
     assert response.status_code == 200
     assert response.content.decode().count("<tr>") >= 7
     assert len(many) == len(few)
+
+
+@pytest.mark.parametrize(("role", "flagged"), [("administrator", True), ("referent", True), ("jury", False)])
+def test_enrolment_list_accommodation_flag_for_referent_and_administrators(
+    client, world, referent, role, flagged
+):
+    _accommodation(referent, world.enrolments[0])
+    user = {
+        "administrator": world.admin,
+        "referent": referent,
+        "jury": grant(UserFactory(), RoleGrant.Role.JURY_MEMBER),
+    }[role]
+    client.force_login(user)
+
+    html = client.get(reverse("web:enrolment-list")).content.decode()
+
+    assert ('title="Has accommodations"' in html) == flagged

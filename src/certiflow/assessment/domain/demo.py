@@ -71,6 +71,7 @@ from certiflow.candidates.models import (
     Provider,
     RoleGrant,
 )
+from certiflow.common.domain import audit
 from certiflow.common.domain.errors import Refused
 from certiflow.frameworks.domain.imports import import_framework
 from certiflow.frameworks.domain.seeds import SEED_SOURCES, load_seed_documents, read_seed_fixture
@@ -474,12 +475,20 @@ class _Builder:
                 )
             self.accounts_made.append(DemoAccount(username, role, password_set=False))
             self.notes.append("« admin » already existed: it was kept, with its own password.")
+        elif user is not None:
+            # Never take over someone's account: its password and rights stay theirs.
+            raise Refused(
+                f"An account « {username} » already exists; the demo creates its own accounts.",
+                hint="Run the demo on an empty database, or rename that account.",
+            )
         else:
-            if user is None:
-                user = User(username=username)
-            user.is_staff = staff
-            user.password = self.password_hash
-            user.save()
+            user = User.objects.create(username=username, is_staff=staff, password=self.password_hash)
+            audit.record(
+                actor=None,
+                action="user.create",
+                obj=user,
+                changes={"username": username, "staff": staff, "by": "demo"},
+            )
             self.accounts_made.append(DemoAccount(username, role))
         self.users[username] = user
         return user

@@ -71,3 +71,9 @@ def adapted_conditions_for(user, enrolment: Enrolment) -> list[tuple[Assessment,
         for assessment in assessments
     ]
     return [(assessment, items) for assessment, items in found if items]
+
+
+def sees_published_results_only(user, enrolment: Enrolment) -> bool:
+    """A candidate reading their own record sees the results of published sessions only; the staff
+    who run the certification see results as they are marked."""
+    return bool(is_own_enrolment(user, enrolment) and not user.is_staff)

@@ -230,7 +230,7 @@ def assign_evaluator(
             hint=_("Give them the evaluator role first."),
             field="evaluator",
         )
-    if rank not in (1, 2) or (rank == 2 and not scheduled.double_marking):
+    if not 1 <= rank <= scheduled.markers_required:
         raise Refused(
             _("A second marker is only assigned where the assessment is double marked."), field="rank"
         )

@@ -63,6 +63,10 @@ class ScheduledAssessment(models.Model):
     def __str__(self) -> str:
         return f"{self.assessment.code} — {self.session}"
 
+    @property
+    def markers_required(self) -> int:
+        return 2 if self.double_marking else 1
+
 
 class Group(models.Model):
     """Candidates who produce a collective deliverable together."""

@@ -6,6 +6,7 @@ from datetime import date
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from certiflow.candidates.models import (
@@ -16,6 +17,7 @@ from certiflow.candidates.models import (
     ProviderAuthorisation,
     RoleGrant,
 )
+from certiflow.candidates.rules import managed_provider_ids
 from certiflow.common.domain import audit
 from certiflow.common.domain.errors import Refused
 from certiflow.frameworks.models import Certification
@@ -169,6 +171,14 @@ def declare_conflict(
             % {"person": person.get_username(), "candidate": candidate}
         ) from None
     return conflict
+
+
+def importable_providers(user) -> QuerySet[Provider]:
+    """The providers ``user`` may import candidates for: any for administrators, their own for a
+    provider manager, none for anyone else."""
+    if user.is_active and user.is_staff:
+        return Provider.objects.order_by("name")
+    return Provider.objects.filter(pk__in=managed_provider_ids(user)).order_by("name")
 
 
 def has_conflict(*, person_id: int, candidate_id: int) -> bool:

@@ -14,7 +14,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from certiflow.assessment.domain.progress import progress_matrix
-from certiflow.assessment.domain.selectors import adapted_conditions_for, visible_enrolments
+from certiflow.assessment.domain.selectors import (
+    adapted_conditions_for,
+    sees_published_results_only,
+    visible_enrolments,
+)
 from certiflow.candidates.domain.accommodations import (
     propose_exemption,
     save_accommodation,
@@ -46,7 +50,7 @@ def enrolment_list(request: HttpRequest) -> HttpResponse:
         )
     if status in Enrolment.Status.values:
         enrolments = enrolments.filter(status=status)
-    shown_accommodations = request.user.has_perm("candidates.record_accommodation") or request.user.is_staff
+    shown_accommodations = request.user.has_perm("candidates.view_accommodation_flag")
     if shown_accommodations:
         enrolments = enrolments.prefetch_related("accommodations")
     rows = [
@@ -67,7 +71,6 @@ def enrolment_list(request: HttpRequest) -> HttpResponse:
 
 def _detail_context(request: HttpRequest, enrolment: Enrolment) -> dict:
     user = request.user
-    is_candidate = enrolment.candidate.user_id == user.pk
     prerequisites = check_prerequisites(enrolment, list(enrolment.prerequisite_evidence.all()))
     sittings = list(
         enrolment.sittings.select_related("scheduled__session", "scheduled__assessment", "group").order_by(
@@ -75,6 +78,7 @@ def _detail_context(request: HttpRequest, enrolment: Enrolment) -> dict:
         )
     )
     is_referent = user.has_perm("candidates.view_medical_details")
+    can_declare_conflict = user.has_perm("candidates.declare_conflict", enrolment)
     accommodations = list(enrolment.accommodations.prefetch_related("assessments")) if is_referent else []
     adapted = [] if is_referent else adapted_conditions_for(user, enrolment)
     proposals = (
@@ -87,15 +91,17 @@ def _detail_context(request: HttpRequest, enrolment: Enrolment) -> dict:
         "candidate": enrolment.candidate,
         "prerequisites": prerequisites,
         "sittings": sittings,
-        "matrix": progress_matrix(enrolment, published_only=is_candidate and not user.is_staff),
+        "matrix": progress_matrix(enrolment, published_only=sees_published_results_only(user, enrolment)),
         "is_referent": is_referent,
         "accommodations": accommodations,
         "adapted": adapted,
         "proposals": proposals,
-        "conflicts": list(enrolment.candidate.conflicts.select_related("person")) if user.is_staff else [],
+        "conflicts": list(enrolment.candidate.conflicts.select_related("person"))
+        if can_declare_conflict
+        else [],
         "can_record_prerequisite": user.has_perm("candidates.record_prerequisite", enrolment),
         "can_verify": user.has_perm("candidates.verify_prerequisite"),
-        "can_declare_conflict": user.has_perm("candidates.declare_conflict", enrolment),
+        "can_declare_conflict": can_declare_conflict,
         "evidence_form": PrerequisiteEvidenceForm(conditions=_figureless_conditions(prerequisites)),
     }
 

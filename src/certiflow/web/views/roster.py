@@ -12,9 +12,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from certiflow.candidates.domain.people import importable_providers
 from certiflow.candidates.importers.roster import import_roster, parse_roster, validate_roster
-from certiflow.candidates.models import Provider
-from certiflow.candidates.rules import managed_provider_ids
 from certiflow.common.domain.errors import Refused
 
 from ..forms import RosterUploadForm
@@ -24,16 +23,10 @@ from ._common import require
 SESSION_KEY = "certiflow.roster"
 
 
-def _providers(user):
-    if user.is_staff:
-        return Provider.objects.order_by("name")
-    return Provider.objects.filter(pk__in=managed_provider_ids(user)).order_by("name")
-
-
 @require_http_methods(["GET", "POST"])
 def roster_import(request: HttpRequest) -> HttpResponse:
     require(request, "candidates.import_roster")
-    providers = _providers(request.user)
+    providers = importable_providers(request.user)
     form = RosterUploadForm(request.POST or None, request.FILES or None, providers=providers)
     refusal = None
     if request.method == "POST" and form.is_valid():
@@ -67,7 +60,7 @@ def roster_preview(request: HttpRequest, token: str) -> HttpResponse:
     if not staged or staged.get("token") != token:
         messages.error(request, _("This import has expired or was already done; upload the file again."))
         return redirect("web:roster-import")
-    provider = _providers(request.user).filter(pk=staged["provider"]).first()
+    provider = importable_providers(request.user).filter(pk=staged["provider"]).first()
     if provider is None:
         return redirect("web:roster-import")
     report = validate_roster(

@@ -83,10 +83,9 @@ def _session_context(session: Session, forms: dict | None = None) -> dict:
         .order_by("starts_at")
     )
     for item in scheduled:
-        markers = 2 if item.double_marking else 1
         for target in [*item.sittings.all(), *item.groups.all()]:
             assignments = target.assignments.all()
-            target.needs_marker = len(assignments) < markers
+            target.needs_marker = len(assignments) < item.markers_required
             target.comparable = (
                 item.double_marking and len(assignments) == 2 and all(a.is_locked for a in assignments)
             )

@@ -187,3 +187,26 @@ def test_demo_refuses_a_non_staff_admin_and_writes_nothing():
 
     assert not Enrolment.objects.exists()
     assert not get_user_model().objects.filter(~Q(username="admin")).exists()
+
+
+def test_demo_refuses_to_take_over_an_existing_account_and_writes_nothing():
+    User = get_user_model()
+    User.objects.create_user("referent", password="mon-mot-de-passe-2026")
+
+    errors = StringIO()
+    with pytest.raises(CommandError):
+        call_command("demo", "--stage", "enrolled", stdout=StringIO(), stderr=errors)
+
+    assert "« referent » already exists" in errors.getvalue()
+    assert User.objects.get(username="referent").check_password("mon-mot-de-passe-2026")
+    assert not Enrolment.objects.exists()
+    assert not User.objects.filter(username="evaluateur1").exists()
+
+
+def test_demo_audits_every_account_it_creates():
+    run("--stage", "enrolled", "--candidates", "6")
+
+    created = set(AuditLogEntry.objects.filter(action="user.create").values_list("object_repr", flat=True))
+
+    assert set(EVALUATORS) <= created
+    assert "admin" in created
