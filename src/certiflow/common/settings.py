@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "certiflow.frameworks",
     "certiflow.candidates",
     "certiflow.assessment",
+    "certiflow.jury",
     "certiflow.api",
     "certiflow.web",
 ]

@@ -1,5 +1,5 @@
 from .certification import AccessRoute, Certification, Certifier, StatisticsRow
-from .framework import Activity, Assessment, Block, Competency, Criterion, Framework
+from .framework import Activity, Assessment, Block, Competency, Correspondence, Criterion, Framework
 from .pending import PendingImport
 
 __all__ = [
@@ -10,6 +10,7 @@ __all__ = [
     "Certification",
     "Certifier",
     "Competency",
+    "Correspondence",
     "Criterion",
     "Framework",
     "PendingImport",

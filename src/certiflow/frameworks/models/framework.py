@@ -199,3 +199,34 @@ class Criterion(_Item):
 
     def __str__(self) -> str:
         return f"{self.code} — {self.text[:80]}"
+
+
+class Correspondence(models.Model):
+    """A line of a correspondence table (tableau de correspondance): holding ``from_block`` carries over
+    to ``to_block``, typically a bloc of a replaced certification to the certification replacing it
+    (DESIGN rule 3, seed 003 « capitalisable durant toute la durée de la certification »)."""
+
+    from_block = models.ForeignKey(
+        Block, on_delete=models.PROTECT, related_name="correspondences_out", verbose_name=_("bloc held")
+    )
+    to_block = models.ForeignKey(
+        Block, on_delete=models.PROTECT, related_name="correspondences_in", verbose_name=_("bloc recognised")
+    )
+    source = models.TextField(
+        _("source of the table"), blank=True, help_text=_("The document that states it.")
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("correspondence")
+        verbose_name_plural = _("correspondence table")
+        ordering = ["to_block", "from_block"]
+        constraints = [
+            models.UniqueConstraint(fields=["from_block", "to_block"], name="correspondence_unique_pair"),
+            models.CheckConstraint(
+                condition=~Q(from_block=models.F("to_block")), name="correspondence_not_self"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.from_block.code} → {self.to_block.code}"
