@@ -109,15 +109,6 @@ class _FrozenOnceSigned(models.Model):
                 f"{self._meta.label} of signed deliberation {deliberation_id} is immutable"
             )
 
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            self._refuse_if_signed()
-        return super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        self._refuse_if_signed()
-        return super().delete(*args, **kwargs)
-
 
 class JuryMember(_FrozenOnceSigned):
     """A person sitting on a deliberation, with what the composition rules count."""
