@@ -25,13 +25,13 @@ one enrolment; :func:`proposals` loads them for many enrolments in a fixed numbe
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date
 from itertools import islice
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from certiflow.assessment.domain.progress import (
     FAILED,
@@ -43,7 +43,7 @@ from certiflow.assessment.domain.progress import (
 )
 from certiflow.assessment.domain.results import DISAGREEMENT
 from certiflow.assessment.domain.results import PENDING as CRITERION_PENDING
-from certiflow.assessment.models import Session
+from certiflow.assessment.models import Session, Sitting
 from certiflow.candidates.domain.prerequisites import check_prerequisites
 from certiflow.candidates.models import Enrolment
 from certiflow.frameworks.models import Block, Correspondence
@@ -274,12 +274,12 @@ def presented_enrolments(session: Session) -> QuerySet[Enrolment]:
     """Who a session's deliberation decides on: every enrolment seated in one of its assessments and
     every enrolment of its référentiel presenting an equivalence or a VAE not yet ruled on; never a
     withdrawn candidate."""
-    seated = Enrolment.objects.filter(sittings__scheduled__session=session)
-    presenting = Enrolment.objects.filter(
-        framework_id=session.framework_id, equivalences__status=Equivalence.Status.PRESENTED
-    )
+    seated = Sitting.objects.filter(scheduled__session=session).values("enrolment_id")
+    presenting = Equivalence.objects.filter(
+        enrolment__framework_id=session.framework_id, status=Equivalence.Status.PRESENTED
+    ).values("enrolment_id")
     return (
-        Enrolment.objects.filter(pk__in=seated.values("pk").union(presenting.values("pk")))
+        Enrolment.objects.filter(Q(pk__in=seated) | Q(pk__in=presenting))
         .exclude(status=Enrolment.Status.WITHDRAWN)
         .order_by("candidate__last_name", "candidate__first_name", "pk")
     )
@@ -293,11 +293,16 @@ def _correspondences(block_ids: set[int]) -> dict[int, list[tuple[int, int]]]:
     return table
 
 
-def _held(candidate_ids: Iterable[int]) -> dict[int, list[HeldBlock]]:
-    held: dict[int, list[HeldBlock]] = defaultdict(list)
-    rows = ValidatedBlock.objects.filter(
+def _held_rows(candidate_ids: Iterable[int], excluding: Collection[int]) -> QuerySet[ValidatedBlock]:
+    """Live validated blocs, except those of the decisions being corrected (``excluding``)."""
+    return ValidatedBlock.objects.filter(
         candidate_id__in=list(candidate_ids), revoked_by__isnull=True
-    ).values_list(
+    ).exclude(block_decision__decision_id__in=list(excluding))
+
+
+def _held(candidate_ids: Iterable[int], excluding: Collection[int]) -> dict[int, list[HeldBlock]]:
+    held: dict[int, list[HeldBlock]] = defaultdict(list)
+    rows = _held_rows(candidate_ids, excluding).values_list(
         "pk", "candidate_id", "block_id", "block__code", "block__framework__certification_id", "valid_until"
     )
     for pk, candidate_id, block_id, code, certification_id, valid_until in rows.order_by("pk"):
@@ -325,13 +330,13 @@ def _enrolments(ids: Iterable[int]) -> list[Enrolment]:
     )
 
 
-def _propose_all(enrolments: list[Enrolment], *, on: date) -> list[Proposal]:
+def _propose_all(enrolments: list[Enrolment], *, on: date, excluding: Collection[int]) -> list[Proposal]:
     matrices = progress_matrices(enrolments)
     framework_blocks: dict[int, list[Block]] = {}
     for matrix in matrices.values():
         framework_blocks.setdefault(matrix.enrolment.framework_id, [row.block for row in matrix.blocks])
     table = _correspondences({b.pk for blocks in framework_blocks.values() for b in blocks})
-    held = _held({e.candidate_id for e in enrolments})
+    held = _held({e.candidate_id for e in enrolments}, excluding)
     equivalences = _equivalences(e.pk for e in enrolments)
     proposals = []
     for enrolment in enrolments:
@@ -353,12 +358,15 @@ def _propose_all(enrolments: list[Enrolment], *, on: date) -> list[Proposal]:
     return proposals
 
 
-def proposals(enrolment_ids: Iterable[int], *, on: date, chunk_size: int = 2000) -> Iterator[Proposal]:
+def proposals(
+    enrolment_ids: Iterable[int], *, on: date, excluding: Collection[int] = (), chunk_size: int = 2000
+) -> Iterator[Proposal]:
     """Proposals for many enrolments, set-based: a fixed number of queries per chunk of
-    ``chunk_size`` enrolments, whatever the number of candidates, so memory stays bounded."""
+    ``chunk_size`` enrolments, whatever the number of candidates, so memory stays bounded.
+    ``excluding`` names decisions being rectified: the blocs they validated are not counted as held."""
     ids = iter(enrolment_ids)
     while chunk := list(islice(ids, chunk_size)):
-        yield from _propose_all(_enrolments(chunk), on=on)
+        yield from _propose_all(_enrolments(chunk), on=on, excluding=excluding)
 
 
 def session_proposals(session: Session, *, on: date, chunk_size: int = 2000) -> Iterator[Proposal]:
@@ -367,13 +375,14 @@ def session_proposals(session: Session, *, on: date, chunk_size: int = 2000) -> 
     return proposals(ids, on=on, chunk_size=chunk_size)
 
 
-def proposal_for(enrolment: Enrolment, *, on: date) -> Proposal:
-    """The proposal for one enrolment, from that enrolment's own records."""
+def proposal_for(enrolment: Enrolment, *, on: date, excluding: Collection[int] = ()) -> Proposal:
+    """The proposal for one enrolment, from that enrolment's own records (``excluding``: see
+    :func:`proposals`)."""
     matrix = progress_matrix(enrolment)
     blocks = [row.block for row in matrix.blocks]
     held = [
         HeldBlock(v.pk, v.block_id, v.block.code, v.block.framework.certification_id, v.valid_until)
-        for v in enrolment.candidate.validated_blocks.filter(revoked_by__isnull=True)
+        for v in _held_rows([enrolment.candidate_id], excluding)
         .select_related("block__framework")
         .order_by("pk")
     ]
@@ -399,3 +408,34 @@ def proposal_for(enrolment: Enrolment, *, on: date) -> Proposal:
         ),
         prerequisites_unmet=[] if report.all_met else report.unmet,
     )
+
+
+def held_blocks(enrolments: Iterable[Enrolment], *, on: date) -> dict[int, set[int]]:
+    """{enrolment id: ids of the blocs of its référentiel it holds without being evaluated on them}
+    (a decided ground of :func:`grounds`), in a fixed number of queries."""
+    enrolments = list(enrolments)
+    blocks: dict[int, list[Block]] = defaultdict(list)
+    for block in Block.objects.filter(framework_id__in={e.framework_id for e in enrolments}).select_related(
+        "framework"
+    ):
+        blocks[block.framework_id].append(block)
+    table = _correspondences({b.pk for found in blocks.values() for b in found})
+    held = _held({e.candidate_id for e in enrolments}, ())
+    equivalences = _equivalences(e.pk for e in enrolments)
+    return {
+        e.pk: {
+            block_id
+            for block_id, ground in grounds(
+                blocks=blocks[e.framework_id],
+                certification_id=blocks[e.framework_id][0].framework.certification_id
+                if blocks[e.framework_id]
+                else 0,
+                held=held[e.candidate_id],
+                equivalences=equivalences[e.pk],
+                correspondences=table,
+                on=on,
+            ).items()
+            if ground.decided
+        }
+        for e in enrolments
+    }
