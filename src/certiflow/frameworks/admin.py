@@ -3,6 +3,8 @@ overwritten; corrections arrive as a new version through the import."""
 
 from django.contrib import admin
 
+from certiflow.common.admin import AuditedModelAdmin
+
 from .models import (
     AccessRoute,
     Activity,
@@ -11,6 +13,7 @@ from .models import (
     Certification,
     Certifier,
     Competency,
+    Correspondence,
     Criterion,
     Framework,
     StatisticsRow,
@@ -94,3 +97,13 @@ class CriterionAdmin(ReadOnlyAdmin):
     list_display = ["code", "text", "assessment", "framework"]
     list_select_related = ["assessment", "framework__certification"]
     search_fields = ["code", "text"]
+
+
+@admin.register(Correspondence)
+class CorrespondenceAdmin(AuditedModelAdmin):
+    """The correspondence table between blocs of different certifications or versions (DESIGN rule 3),
+    entered from the document that states it."""
+
+    list_display = ["from_block", "to_block", "source"]
+    list_select_related = ["from_block__framework__certification", "to_block__framework__certification"]
+    autocomplete_fields = ["from_block", "to_block"]
