@@ -1,0 +1,29 @@
+"""What the jury's signed work means for one candidate: their decisions and the blocs they hold."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from certiflow.candidates.models import Candidate, Enrolment
+from certiflow.jury.models import Decision, Deliberation, ValidatedBlock
+
+
+def signed_decisions(enrolment: Enrolment) -> QuerySet[Decision]:
+    """The enrolment's decisions from signed deliberations, latest first; a decision a rectification
+    superseded is left out (the rectifying one stands in its place)."""
+    return (
+        Decision.objects.filter(enrolment=enrolment, deliberation__status=Deliberation.Status.CLOSED)
+        .exclude(superseded_by__deliberation__status=Deliberation.Status.CLOSED)
+        .select_related("deliberation")
+        .prefetch_related("blocks__block")
+        .order_by("-deliberation__meets_on", "-pk")
+    )
+
+
+def live_validated_blocks(candidate: Candidate) -> QuerySet[ValidatedBlock]:
+    """Every bloc the candidate holds (not revoked), with its validity, oldest first."""
+    return (
+        ValidatedBlock.objects.filter(candidate=candidate, revoked_by__isnull=True)
+        .select_related("block__framework__certification")
+        .order_by("obtained_on", "block__position")
+    )
