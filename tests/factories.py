@@ -200,3 +200,54 @@ class AssignmentFactory(factory.django.DjangoModelFactory):
     scheduled = factory.SelfAttribute("sitting.scheduled")
     evaluator = factory.SubFactory(UserFactory)
     rank = 1
+
+
+# --- jury (models named by label, so this section needs no import) ----------------------------------
+class DeliberationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "jury.Deliberation"
+
+    session = factory.SubFactory(SessionFactory)
+    title = factory.Sequence(lambda n: f"Jury {n}")
+    meets_on = datetime.date(2025, 7, 3)
+    place = "Paris"
+    created_by = factory.SubFactory(AdministratorFactory)
+
+
+class JuryMemberFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "jury.JuryMember"
+
+    deliberation = factory.SubFactory(DeliberationFactory)
+    user = factory.SubFactory(
+        UserFactory, first_name="Claire", last_name=factory.Sequence(lambda n: f"Juré{n}")
+    )
+    role = "external_professional"
+    is_professional = True
+    side = "employer"
+    organisation = factory.Sequence(lambda n: f"Entreprise {n}")
+
+
+class DecisionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "jury.Decision"
+
+    deliberation = factory.SubFactory(DeliberationFactory)
+    enrolment = factory.SubFactory(
+        EnrolmentFactory, framework=factory.SelfAttribute("..deliberation.session.framework")
+    )
+    proposed_result = "certified"
+    result = "certified"
+
+
+class BlockDecisionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "jury.BlockDecision"
+
+    decision = factory.SubFactory(DecisionFactory)
+    block = factory.SubFactory(
+        BlockFactory, framework=factory.SelfAttribute("..decision.enrolment.framework")
+    )
+    proposed_status = "validated"
+    validated = True
+    source = "graded"

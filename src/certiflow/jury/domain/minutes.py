@@ -106,11 +106,7 @@ def minutes_context(*, deliberation: Deliberation, signed_at: datetime) -> dict[
     """What the minutes template shows, loaded in a fixed number of queries."""
     session = Session.objects.select_related("framework__certification").get(pk=deliberation.session_id)
     certification = session.framework.certification
-    rectified = (
-        Deliberation.objects.select_related("session").get(pk=deliberation.rectifies_id)
-        if deliberation.rectifies_id
-        else None
-    )
+    rectified = Deliberation.objects.get(pk=deliberation.rectifies_id) if deliberation.rectifies_id else None
     members = list(
         JuryMember.objects.filter(deliberation=deliberation)
         .select_related("user", "confirmation")
@@ -218,7 +214,7 @@ def html_to_pdf(html: str) -> bytes:
             string=html, base_url=None, url_fetcher=RefuseEveryURL(fail_on_errors=True)
         ).write_pdf(pdf_tags=True)
     except FatalURLFetchingError as error:  # a BaseException: turn it into an ordinary error
-        raise MinutesRenderingError(str(error)) from error
+        raise MinutesRenderingError(f"{error}: {error.__cause__}") from error
 
 
 def _decision_row(decision: Decision) -> DecisionRow:
