@@ -469,10 +469,10 @@ def check_decision(*, proposal: Proposal, result: str, validated: set[int], reas
         for b in proposal.blocks
         if b.status == VALIDATED and b.source != BlockDecision.Source.GRADED
     }
+    unmet = [r.detail for r in proposal.reasons if r.code == "prerequisites"]
     if result == Result.CERTIFIED:
         if validated != all_blocks:
             raise Refused(_("Full certification needs every bloc validated (seed 003)."), field="result")
-        unmet = [r.detail for r in proposal.reasons if r.code == "prerequisites"]
         if unmet:
             raise Refused(
                 _("The validation prerequisites are not met, so the candidate cannot be certified: %(what)s")
@@ -480,7 +480,8 @@ def check_decision(*, proposal: Proposal, result: str, validated: set[int], reas
                 field="result",
             )
     elif result == Result.PARTIAL:
-        if not validated or validated == all_blocks:
+        # Every bloc validated with a validation prerequisite unmet is partial too (DESIGN rule 8).
+        if not validated or (validated == all_blocks and not unmet):
             raise Refused(
                 _("A partial certification validates some blocs, not none and not all."), field="result"
             )

@@ -118,7 +118,11 @@ class Proposal:
     matrix: ProgressMatrix | None = None  # the drill-down; not part of the comparison or the snapshot
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Proposal) and self.snapshot() == other.snapshot()
+        return (
+            isinstance(other, Proposal)
+            and self.enrolment_id == other.enrolment_id
+            and self.snapshot() == other.snapshot()
+        )
 
     def __hash__(self) -> int:
         return hash((self.enrolment_id, self.result, self.blocks, self.reasons))

@@ -88,8 +88,8 @@ class _FrozenOnceSigned(models.Model):
         abstract = True
 
     def save(self, *args, **kwargs):
-        if self.pk is not None:
-            self._refuse_if_signed()
+        # New records too: nothing is added to a signed deliberation either.
+        self._refuse_if_signed()
         return super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
@@ -274,6 +274,9 @@ class Confirmation(models.Model):
         if self.pk is not None:
             raise ClosedRecordError("a confirmation is never changed")
         return super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ClosedRecordError("a confirmation is never deleted")
 
 
 class Minutes(models.Model):
