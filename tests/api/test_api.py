@@ -45,6 +45,12 @@ PATHS = {
     "/api/double-marking/sittings/{sitting_id}/reconcile",
     "/api/double-marking/groups/{group_id}",
     "/api/double-marking/groups/{group_id}/reconcile",
+    "/api/sessions/{session_id}/proposals",
+    "/api/deliberations",
+    "/api/deliberations/{deliberation_id}",
+    "/api/deliberations/{deliberation_id}/decisions",
+    "/api/deliberations/{deliberation_id}/decisions/{decision_id}",
+    "/api/deliberations/{deliberation_id}/minutes",
     "/api/audit",
 }
 
@@ -68,7 +74,7 @@ def test_every_operation_answers_an_anonymous_call_with_401(client):
         for method, url in operations
     }
 
-    assert len(answers) == 30
+    assert len(answers) == 36
     assert set(answers.values()) == {401}
 
 

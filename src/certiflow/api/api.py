@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError
 
-from certiflow.api import audit, enrolments, grading, sessions
+from certiflow.api import audit, enrolments, grading, jury, sessions
 from certiflow.api.security import AUTHENTICATION
 from certiflow.common.domain.errors import Conflict, Refused
 
@@ -48,6 +48,7 @@ api = CertiflowAPI(
 api.add_router("", enrolments.router)
 api.add_router("", sessions.router)
 api.add_router("", grading.router)
+api.add_router("", jury.router)
 api.add_router("", audit.router)
 
 

@@ -29,6 +29,8 @@ from certiflow.assessment.domain.progress import ProgressMatrix
 from certiflow.assessment.models import Mark
 from certiflow.candidates.domain.prerequisites import check_prerequisites
 from certiflow.candidates.models import Accommodation, Enrolment, ExemptionProposal, PrerequisiteEvidence
+from certiflow.jury.domain.engine import CERTIFIED, INCOMPLETE, NOT_CERTIFIED, PARTIAL, Proposal
+from certiflow.jury.models import Decision, Deliberation
 
 
 def _values(choices: type[models.TextChoices]) -> Any:
@@ -41,6 +43,9 @@ EnrolmentStatus = _values(Enrolment.Status)
 EvidenceKind = _values(PrerequisiteEvidence.Kind)
 ProposalStatus = _values(ExemptionProposal.Status)
 MarkValue = _values(Mark.Value)
+DecisionResult = _values(Decision.Result)
+DeliberationStatus = _values(Deliberation.Status)
+ProposalResult = Literal[CERTIFIED, PARTIAL, NOT_CERTIFIED, INCOMPLETE]
 
 
 def _absent(value: Any) -> bool:
@@ -724,3 +729,200 @@ class AuditEntryOut(Schema):
     @staticmethod
     def resolve_actor(obj) -> str | None:
         return _username(obj.actor)
+
+
+# --- jury ----------------------------------------------------------------------------------------------
+class CandidateNameOut(Schema):
+    """A candidate as the jury sees them: a name, no contact details."""
+
+    id: int
+    last_name: str
+    first_name: str
+
+
+class JuryEnrolmentOut(Schema):
+    """The enrolment a proposal or a decision is about (from an enrolment with its candidate, access
+    route and provider loaded)."""
+
+    id: int
+    candidate: CandidateNameOut
+    access_route: AccessRouteOut
+    provider: NamedOut | None
+
+
+class BlockProposalOut(Schema):
+    block_id: int
+    code: str
+    status: str = Field(description="validated, failed, pending or to_decide (an equivalence to rule on).")
+    source: str = Field(description="The ground: graded, capitalised, correspondence, equivalence or vae.")
+    graded_status: str = Field(description="What grading alone gives: validated, failed or pending.")
+    ref: str = Field(description="The record behind a ground other than grading, e.g. validated_block:12.")
+
+
+class ReasonOut(Schema):
+    code: str = Field(
+        description="prerequisites, pending, disagreement, to_decide, failed_blocks or no_blocks."
+    )
+    detail: str = Field(description="Codes of blocs or criteria, or the texts of unmet prerequisites.")
+
+
+class ProposalOut(Schema):
+    """The engine's proposal for one enrolment (the engine proposes, the jury decides)."""
+
+    enrolment: JuryEnrolmentOut
+    result: ProposalResult
+    decision_result: str = Field(
+        description="The result a decision following the proposal records (empty when incomplete)."
+    )
+    blocks: list[BlockProposalOut]
+    reasons: list[ReasonOut]
+
+    @classmethod
+    def build(cls, proposal: Proposal, enrolment: Enrolment) -> ProposalOut:
+        return cls(
+            enrolment=JuryEnrolmentOut.from_orm(enrolment),
+            result=proposal.result,
+            decision_result=proposal.decision_result,
+            blocks=[BlockProposalOut.from_orm(block) for block in proposal.blocks],
+            reasons=[ReasonOut.from_orm(reason) for reason in proposal.reasons],
+        )
+
+
+class ProposalPageOut(Schema):
+    on: datetime.date = Field(description="The day the proposals are computed for.")
+    items: list[ProposalOut]
+    count: int = Field(description="How many enrolments the session's deliberation decides on.")
+
+
+class DeliberationFilters(FilterSchema):
+    session: Annotated[int | None, FilterLookup("session_id")] = Field(None, description="A session's id.")
+    status: Annotated[DeliberationStatus | None, FilterLookup("status")] = None
+
+
+class DeliberationOut(Schema):
+    id: int
+    title: str
+    session: NamedOut
+    meets_on: datetime.date
+    place: str
+    status: DeliberationStatus
+    rectifies_id: int | None = Field(description="The signed deliberation this one corrects.")
+    created_at: datetime.datetime
+    opened_at: datetime.datetime | None
+    closed_at: datetime.datetime | None = Field(description="When the president closed it.")
+    signed_at: datetime.datetime | None = Field(description="When the last member confirmed it.")
+
+    @staticmethod
+    def resolve_session(obj) -> dict:
+        return {"id": obj.session.pk, "name": obj.session.title}
+
+
+class JuryMemberOut(Schema):
+    id: int
+    username: str
+    name: str
+    role: str = Field(description="director, pedagogical_lead, external_professional or other.")
+    is_professional: bool
+    side: str = Field(description="employer or employee, for a professional; else empty.")
+    organisation: str
+    is_president: bool
+    confirmed_at: datetime.datetime | None
+
+    @staticmethod
+    def resolve_username(obj) -> str:
+        return obj.user.get_username()
+
+    @staticmethod
+    def resolve_name(obj) -> str:
+        return obj.user.get_full_name() or obj.user.get_username()
+
+    @staticmethod
+    def resolve_confirmed_at(obj) -> datetime.datetime | None:
+        confirmation = getattr(obj, "confirmation", None)
+        return confirmation.confirmed_at if confirmation is not None else None
+
+
+class DeliberationCountsOut(Schema):
+    candidates: int
+    decided: int
+    undecided: int
+    proposed: dict[str, int] = Field(description="Candidates per proposed result.")
+    results: dict[str, int] = Field(description="Decisions per result.")
+    confirmations: int
+
+
+class MinutesOut(Schema):
+    sha256: str
+    size: int = Field(description="Bytes of the PDF.")
+    generated_at: datetime.datetime
+
+
+class DeliberationDetailOut(DeliberationOut):
+    """A deliberation's page: given the deliberation with what the endpoint loaded for it
+    (``_api_members``, ``_api_counts``, ``_api_minutes``)."""
+
+    rectification_reason: str
+    members: list[JuryMemberOut]
+    counts: DeliberationCountsOut
+    minutes: MinutesOut | None = Field(description="Present once the deliberation is signed.")
+
+    @staticmethod
+    def resolve_members(obj) -> list:
+        return obj._api_members
+
+    @staticmethod
+    def resolve_counts(obj) -> dict[str, Any]:
+        return obj._api_counts
+
+    @staticmethod
+    def resolve_minutes(obj) -> dict[str, Any] | None:
+        return obj._api_minutes
+
+
+class BlockDecisionOut(Schema):
+    block_id: int
+    code: str
+    validated: bool
+    proposed_status: str
+    source: str
+
+    @staticmethod
+    def resolve_code(obj) -> str:
+        return obj.block.code
+
+
+class DecisionOut(Schema):
+    id: int
+    deliberation_id: int
+    enrolment: JuryEnrolmentOut
+    proposal: dict[str, Any] = Field(description="The engine's proposal the decision was taken on.")
+    proposed_result: str
+    result: str = Field(description="certified, partial, failed, absent or excused; empty until decided.")
+    reason: str
+    blocks: list[BlockDecisionOut]
+    validated_blocks: list[str] = Field(description="Codes of the blocs the jury validated.")
+    revision: int
+    decided_by: str | None
+    decided_at: datetime.datetime | None
+    supersedes: int | None = Field(description="The decision of a signed deliberation this one corrects.")
+
+    @staticmethod
+    def resolve_validated_blocks(obj) -> list[str]:
+        return [b.block.code for b in obj.blocks.all() if b.validated]
+
+    @staticmethod
+    def resolve_decided_by(obj) -> str | None:
+        return _username(obj.decided_by)
+
+    @staticmethod
+    def resolve_supersedes(obj) -> int | None:
+        return obj.supersedes_id
+
+
+class DecisionIn(Schema):
+    result: DecisionResult
+    validated_blocks: list[str] = Field(
+        default_factory=list, description="Codes of the blocs the jury validates, e.g. RNCP39603BC01."
+    )
+    reason: str = Field("", description="Required when the decision differs from the proposal.")
+    base_revision: int = Field(description="The revision you read; older is a conflict (409).")

@@ -14,7 +14,8 @@ criterion, competency and bloc (the progress matrix, DESIGN rules 1–2 and 5) a
 - the result is ``certified`` when every bloc is validated (seed 003 « L'obtention de la certification
   est conditionnée à la validation de l'ensemble des blocs de compétences ») and the validation
   prerequisites are met (DESIGN rule 8; otherwise it cannot be certified, and the reason says which
-  prerequisite is missing); ``partial`` with the validated blocs; ``not_certified`` when no bloc is
+  prerequisite is missing — seed 003 lists « Avoir validé les conditions d'accès à la formation » among
+  the validation prerequisites, so unmet entry conditions count too); ``partial`` with the validated blocs; ``not_certified`` when no bloc is
   validated; ``incomplete`` while a bloc still waits for a result, a reconciliation or a ruling.
 
 :func:`propose` is pure: it reads only the facts it is given. :func:`proposal_for` loads the facts of

@@ -8,10 +8,10 @@ from certiflow.assessment.domain.demo import (
     DEFAULT_CANDIDATES,
     DEFAULT_PASSWORD,
     DEFAULT_SEED,
-    STAGES,
     build_demo,
 )
 from certiflow.common.domain.errors import Refused
+from certiflow.jury.domain.demo import DELIBERATED, STAGES, build_deliberated_demo
 
 EXIT_REFUSED = 2
 
@@ -20,8 +20,8 @@ class Command(BaseCommand):
     help = _(
         "Build a demonstration session on the seed certifications through the real domain: providers, "
         "candidates, accounts with a known password, accommodations, a scheduled session with evaluators "
-        "(--stage enrolled) and, with --stage graded, marked and submitted grids. Built once per database, "
-        "in one transaction."
+        "(--stage enrolled), marked and submitted grids (--stage graded) and the jury's deliberation, "
+        "signed with its minutes (--stage deliberated). Built once per database, in one transaction."
     )
 
     def add_arguments(self, parser):
@@ -44,7 +44,9 @@ class Command(BaseCommand):
             help=_("Random seed (the same seed builds the same data)."),
         )
         parser.add_argument(
-            "--publish", action="store_true", help=_("Publish the session's results (with --stage graded).")
+            "--publish",
+            action="store_true",
+            help=_("Publish the session's results (with --stage graded or deliberated)."),
         )
 
     def handle(self, *args, stage, candidates, password, seed, publish, **options):
@@ -57,15 +59,13 @@ class Command(BaseCommand):
             step += 1
             out.print(f"[{step:>2}] {escape(message)}")
 
+        settings = {"candidates": candidates, "password": password, "seed": seed, "publish": publish}
+        deliberated = None
         try:
-            report = build_demo(
-                stage=stage,
-                candidates=candidates,
-                password=password,
-                seed=seed,
-                publish=publish,
-                progress=progress,
-            )
+            if stage == DELIBERATED:
+                report, deliberated = build_deliberated_demo(**settings, progress=progress)
+            else:
+                report = build_demo(stage=stage, **settings, progress=progress)
         except Refused as refusal:
             err.print(f"[red]{escape(_('Refused:'))}[/red] {escape(str(refusal))}")
             raise CommandError(_("Nothing was written."), returncode=EXIT_REFUSED) from refusal
@@ -78,6 +78,21 @@ class Command(BaseCommand):
         out.print(" · ".join(f"{name}: {value}" for name, value in report.counts.items()))
         for note in report.notes:
             out.print(escape(note))
+        if deliberated is not None:
+            out.print(
+                escape(
+                    _(
+                        "Deliberation « %(title)s » (id %(id)s) signed; minutes: %(size)s bytes, "
+                        "SHA-256 %(sha256)s."
+                    )
+                    % {
+                        "title": deliberated.deliberation.title,
+                        "id": deliberated.deliberation.pk,
+                        "size": len(bytes(deliberated.minutes.pdf)),
+                        "sha256": deliberated.minutes.sha256,
+                    }
+                )
+            )
         table = Table(title=_("Accounts (password: %(password)s)") % {"password": report.password})
         table.add_column(_("username"))
         table.add_column(_("role"))

@@ -1,5 +1,7 @@
-"""``certiflow demo``: a realistic session built through the domain, at the enrolled or graded stage."""
+"""``certiflow demo``: a realistic session built through the domain, at the enrolled, graded or
+deliberated stage (the command lives in the jury app since the deliberated stage)."""
 
+import hashlib
 from io import StringIO
 
 import pytest
@@ -22,6 +24,17 @@ from certiflow.candidates.models import (
     RoleGrant,
 )
 from certiflow.common.models import AuditLogEntry
+from certiflow.jury.domain.demo import JURY_MEETS_ON, SEATS
+from certiflow.jury.domain.engine import DECISION_FOR
+from certiflow.jury.models import (
+    BlockDecision,
+    Confirmation,
+    Decision,
+    Deliberation,
+    ExemptionRuling,
+    Minutes,
+    ValidatedBlock,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -210,3 +223,149 @@ def test_demo_audits_every_account_it_creates():
 
     assert set(EVALUATORS) <= created
     assert "admin" in created
+
+
+# --- the deliberated stage -----------------------------------------------------------------------------
+JURY_ACCOUNTS = [seat.username for seat in SEATS]
+
+
+def refused(*args: str) -> tuple[CommandError, str]:
+    errors = StringIO()
+    with pytest.raises(CommandError) as raised:
+        call_command("demo", *args, stdout=StringIO(), stderr=errors)
+    return raised.value, errors.getvalue()
+
+
+def written() -> tuple[int, ...]:
+    return (
+        Enrolment.objects.count(),
+        Deliberation.objects.count(),
+        Decision.objects.count(),
+        get_user_model().objects.count(),
+        AuditLogEntry.objects.count(),
+    )
+
+
+def test_demo_deliberated_signs_the_jury_s_deliberation_with_its_minutes():
+    output = run("--stage", "deliberated", "--candidates", "12")
+
+    # A signed deliberation, with minutes whose bytes are a PDF and whose fingerprint is printed.
+    deliberation = Deliberation.objects.get()
+    assert (deliberation.status, deliberation.meets_on) == ("closed", JURY_MEETS_ON)
+    assert deliberation.session == Session.objects.get(title=SESSION_TITLE)
+    minutes = Minutes.objects.get(deliberation=deliberation)
+    pdf = bytes(minutes.pdf)
+    assert pdf.startswith(b"%PDF")
+    assert minutes.sha256 == hashlib.sha256(pdf).hexdigest()
+    assert minutes.sha256 in output
+    assert f"{len(pdf)} bytes" in output
+    assert f"(id {deliberation.pk}) signed" in output
+
+    # The jury of seed 003: the director presides, a pedagogical lead, two external professionals
+    # (employer and employee); every member confirmed with the demo password.
+    members = {m.user.username: m for m in deliberation.members.select_related("user")}
+    assert set(members) == set(JURY_ACCOUNTS)
+    assert [(m.role, m.is_professional, m.side, m.is_president) for m in members.values()] == [
+        ("director", False, "", True),
+        ("pedagogical_lead", False, "", False),
+        ("external_professional", True, "employer", False),
+        ("external_professional", True, "employee", False),
+    ]
+    assert Confirmation.objects.filter(member__deliberation=deliberation).count() == 4
+    User = get_user_model()
+    for username in JURY_ACCOUNTS:
+        assert User.objects.get(username=username).check_password(DEFAULT_PASSWORD)
+        assert RoleGrant.objects.filter(user__username=username, role="jury_member").exists()
+    created = set(AuditLogEntry.objects.filter(action="user.create").values_list("object_repr", flat=True))
+    assert set(JURY_ACCOUNTS) <= created
+
+    # Every candidate decided: the proposal's result, or with a written reason when incomplete.
+    decisions = list(Decision.objects.filter(deliberation=deliberation))
+    assert len(decisions) == Enrolment.objects.count() == 12
+    assert all(d.result for d in decisions)
+    incomplete = [d for d in decisions if d.proposed_result == "incomplete"]
+    assert incomplete
+    for decision in incomplete:
+        assert decision.reason.startswith("Résultats incomplets à la date du jury : ")
+        assert decision.result in ("partial", "failed")
+    for decision in decisions:
+        if decision.proposed_result != "incomplete":
+            assert (decision.result, decision.reason) == (DECISION_FOR[decision.proposed_result], "")
+
+    # The referent's exemption proposal granted on both cumulative conditions, with a reason.
+    ruling = ExemptionRuling.objects.get()
+    assert (ruling.granted, ruling.keeps_overall_capability, ruling.not_applicable_to_future_practice) == (
+        True,
+        True,
+        True,
+    )
+    assert ruling.reason
+    assert ExemptionProposal.objects.get().status == "granted"
+
+    # The validated blocs are capitalised.
+    validated = BlockDecision.objects.filter(decision__deliberation=deliberation, validated=True)
+    assert ValidatedBlock.objects.count() == validated.count() > 0
+
+    # Twice: refused, and nothing of the first is touched.
+    counts = written()
+    error, errors = refused("--stage", "deliberated", "--candidates", "12")
+    assert error.returncode == 2
+    assert "already has a deliberation" in errors
+    assert written() == counts
+
+
+def test_demo_deliberated_deliberates_an_existing_graded_demo_with_its_password():
+    run("--stage", "graded", "--candidates", "12", "--password", "premier-mot-de-passe-2026")
+    counts = written()
+
+    error, errors = refused("--stage", "deliberated")
+    assert error.returncode == 2
+    assert "password" in errors
+    assert written() == counts
+
+    output = run("--stage", "deliberated", "--password", "premier-mot-de-passe-2026")
+
+    assert "already existed" in output
+    assert Enrolment.objects.count() == 12  # --candidates was not used
+    assert Deliberation.objects.get().status == "closed"
+    assert Minutes.objects.get().sha256 in output
+    assert get_user_model().objects.get(username="jury4").check_password("premier-mot-de-passe-2026")
+
+
+def test_demo_deliberated_refuses_a_demo_session_with_nothing_graded():
+    run("--stage", "enrolled", "--candidates", "6")
+    counts = written()
+
+    error, errors = refused("--stage", "deliberated")
+
+    assert error.returncode == 2
+    assert "nothing of it is graded" in errors
+    assert written() == counts
+
+
+def test_demo_deliberated_refuses_to_take_over_an_existing_jury_account_and_writes_nothing():
+    User = get_user_model()
+    User.objects.create_user("jury3", password="mon-mot-de-passe-2026")
+
+    error, errors = refused("--stage", "deliberated", "--candidates", "12")
+
+    assert error.returncode == 2
+    assert "« jury3 » already exists and was not created by the demo" in errors
+    assert User.objects.get(username="jury3").check_password("mon-mot-de-passe-2026")
+    assert not Enrolment.objects.exists()
+    assert not Deliberation.objects.exists()
+
+
+def test_demo_deliberated_follows_a_partial_proposal_with_every_bloc_validated():
+    """With 8 candidates, some hold every bloc but miss a validation prerequisite (DESIGN rule 8): the
+    engine proposes a partial certification with every bloc, and the demo's jury records it."""
+    run("--stage", "deliberated", "--candidates", "8")
+
+    assert Deliberation.objects.get().status == "closed"
+    every_bloc = [
+        d
+        for d in Decision.objects.filter(result="partial").prefetch_related("blocks")
+        if all(b.validated for b in d.blocks.all())
+    ]
+    assert every_bloc
+    assert all((d.proposed_result, d.reason) == ("partial", "") for d in every_bloc)
