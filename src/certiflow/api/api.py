@@ -38,7 +38,8 @@ api = CertiflowAPI(
     title="certiflow",
     version="1",
     description=(
-        "Enrolments, sessions, grading and the audit log of certiflow. Authenticate with the Django "
+        "Enrolments, sessions, grading, jury proposals, decisions and minutes, and the audit log of "
+        "certiflow. Authenticate with the Django "
         "session (send the CSRF token in X-CSRFToken on changes) or HTTP Basic. A hidden object "
         "answers 404; a refused change 400, 403 or 409 with `detail`, `hint` and `field`."
     ),
