@@ -9,8 +9,10 @@ from django.urls import reverse
 from certiflow.candidates.domain.accommodations import save_accommodation
 from certiflow.candidates.domain.people import declare_conflict
 from certiflow.candidates.models import RoleGrant
+from certiflow.jury.domain.deliberations import add_member, create_deliberation, open_deliberation
 from tests.assessment.conftest import build_world
 from tests.factories import CandidateFactory, ProviderFactory, UserFactory, grant
+from tests.web.views.test_jury import JURY_RULES, MEETS_ON
 
 MEDICAL = "Trouble dys diagnostiqué en 2019"
 
@@ -22,6 +24,8 @@ class Cast:
     enrolment: object
     assignment: object
     accommodation: object
+    deliberation: object
+    decision: object
 
 
 @pytest.fixture
@@ -45,6 +49,9 @@ def cast(db) -> Cast:
     other_candidate = UserFactory()
     CandidateFactory(user=other_candidate)
     conflicted_jury = grant(UserFactory(), RoleGrant.Role.JURY_MEMBER)
+    jury = grant(UserFactory(), RoleGrant.Role.JURY_MEMBER)
+    deliberation = _open_deliberation(world, jury, conflicted_jury)
+    # Declared once the deliberation is open (it would not open with a member in conflict).
     declare_conflict(
         actor=world.admin, person=conflicted_jury, candidate=enrolment.candidate, nature="Formateur"
     )
@@ -55,14 +62,46 @@ def cast(db) -> Cast:
         "evaluator": world.evaluator,
         "other_evaluator": world.second_evaluator,
         "referent": referent,
-        "jury": grant(UserFactory(), RoleGrant.Role.JURY_MEMBER),
+        "jury": jury,
         "conflicted_jury": conflicted_jury,
         "candidate": candidate_user,
         "other_candidate": other_candidate,
     }
     return Cast(
-        world=world, users=users, enrolment=enrolment, assignment=assignment, accommodation=accommodation
+        world=world,
+        users=users,
+        enrolment=enrolment,
+        assignment=assignment,
+        accommodation=accommodation,
+        deliberation=deliberation,
+        decision=deliberation.decisions.get(enrolment=enrolment),
     )
+
+
+def _open_deliberation(world, president, member):
+    """An open deliberation of the session: ``president`` presides, ``member`` sits beside them."""
+    route = world.enrolments[0].access_route
+    route.jury_rules = JURY_RULES
+    route.save()
+    deliberation = create_deliberation(
+        actor=world.admin, session=world.session, title="Jury", meets_on=MEETS_ON
+    )
+    for user, role, side in (
+        (president, "director", ""),
+        (member, "pedagogical_lead", ""),
+        (UserFactory(), "external_professional", "employer"),
+        (UserFactory(), "external_professional", "employee"),
+    ):
+        add_member(
+            actor=world.admin,
+            deliberation=deliberation,
+            user=user,
+            role=role,
+            is_professional=bool(side),
+            side=side,
+            is_president=user == president,
+        )
+    return open_deliberation(actor=world.admin, deliberation=deliberation)
 
 
 ROLES = [
@@ -93,6 +132,13 @@ PAGES = {
     "audit-log": [200, 403, 403, 403, 403, 403, 403, 403, 403, 403],
     "enrolment-list": [200] * 10,
     "assignment-list": [200] * 10,
+    "deliberation-list": [200, 403, 403, 403, 403, 403, 200, 200, 403, 403],
+    "deliberation-create": [200, 403, 403, 403, 403, 403, 403, 403, 403, 403],
+    "deliberation-detail": [200, 404, 404, 404, 404, 404, 200, 200, 404, 404],
+    "deliberation-board": [200, 404, 404, 404, 404, 404, 200, 200, 404, 404],
+    # A member who declared a conflict with the candidate does not see their file (DESIGN rule 6).
+    "deliberation-decision": [200, 404, 404, 404, 404, 404, 200, 403, 404, 404],
+    "equivalence-present": [200, 200, 404, 403, 404, 403, 403, 404, 403, 404],
 }
 
 
@@ -106,6 +152,11 @@ def _url(name: str, cast: Cast) -> str:
         "session-detail": [cast.world.session.pk],
         "grading-grid": [cast.assignment.pk],
         "audit-log": ["candidates.enrolment", cast.enrolment.pk],
+        "deliberation-create": [cast.world.session.pk],
+        "deliberation-detail": [cast.deliberation.pk],
+        "deliberation-board": [cast.deliberation.pk],
+        "deliberation-decision": [cast.deliberation.pk, cast.decision.pk],
+        "equivalence-present": [cast.enrolment.pk],
     }.get(name, [])
     return reverse(f"web:{name}", args=args)
 
@@ -152,3 +203,13 @@ def test_grading_grid_shows_adapted_conditions_without_medical_details(client, c
 
     assert "Secrétaire lecteur" in html
     assert MEDICAL not in html
+
+
+@pytest.mark.parametrize("role", ["administrator", "jury"])
+def test_deliberation_decision_never_shows_medical_details(client, cast, role):
+    client.force_login(cast.users[role])
+
+    response = client.get(_url("deliberation-decision", cast))
+
+    assert response.status_code == 200
+    assert MEDICAL not in response.content.decode()

@@ -1,6 +1,7 @@
 from django.utils.functional import SimpleLazyObject
 
 from certiflow.candidates.models import RoleGrant
+from certiflow.jury.models import JuryMember
 
 
 def _held(user) -> set[str]:
@@ -9,6 +10,9 @@ def _held(user) -> set[str]:
         held.add("administrator")
     if hasattr(user, "candidate"):
         held.add("candidate")
+    if "jury_member" not in held and JuryMember.objects.filter(user=user).exists():
+        # Sitting on a jury (a director, a teacher) without the jury member role.
+        held.add("jury_seat")
     return held
 
 

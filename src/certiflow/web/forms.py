@@ -251,3 +251,154 @@ class AssignForm(forms.Form):
         super().__init__(*args, **kwargs)
         if evaluators is not None:
             self.fields["evaluator"].queryset = evaluators
+
+
+# --- juries and deliberations ------------------------------------------------------------------------
+class DeliberationForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=255)
+    meets_on = forms.DateField(label=_("Date of the jury"), widget=forms.DateInput(attrs={"type": "date"}))
+    place = forms.CharField(label=_("Place"), max_length=255, required=False)
+
+
+class JuryMemberForm(forms.Form):
+    """A seat on the jury. The people offered are active accounts, those holding the jury member role
+    first (``people``: (label, [(pk, name), …]) groups)."""
+
+    user = forms.TypedChoiceField(label=_("Person"), coerce=int)
+    role = forms.ChoiceField(label=_("Role in the jury"))
+    is_professional = forms.BooleanField(label=_("Professional of the target job"), required=False)
+    side = forms.ChoiceField(
+        label=_("Sits as"),
+        required=False,
+        help_text=_("For professionals, when the employer/employee parity is checked."),
+    )
+    organisation = forms.CharField(label=_("Organisation"), max_length=255, required=False)
+    is_president = forms.BooleanField(label=_("President of the jury"), required=False)
+
+    def __init__(self, *args, people=(), roles=(), sides=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["user"].choices = [("", "—"), *people]
+        self.fields["role"].choices = [("", "—"), *roles]
+        self.fields["side"].choices = [("", _("not a professional / not stated")), *sides]
+
+
+class PasswordForm(forms.Form):
+    password = forms.CharField(
+        label=_("Your password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        help_text=_("Enter your password again to sign."),
+    )
+
+
+class DecisionForm(forms.Form):
+    result = forms.ChoiceField(label=_("Result"), widget=forms.RadioSelect)
+    blocks = forms.TypedMultipleChoiceField(
+        label=_("Blocs validated"), coerce=int, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    reason = forms.CharField(
+        label=_("Reason of the jury"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Required when the decision differs from the proposal."),
+    )
+    base_revision = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+    def __init__(self, *args, results=(), blocks=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["result"].choices = list(results)
+        self.fields["blocks"].choices = list(blocks)
+
+
+class ExemptionRulingForm(forms.Form):
+    granted = forms.TypedChoiceField(
+        label=_("Ruling"),
+        coerce=lambda value: value == "granted",
+        choices=[("granted", _("exemption granted")), ("refused", _("exemption refused"))],
+        widget=forms.RadioSelect,
+    )
+    keeps_overall_capability = forms.BooleanField(
+        label=_(
+            "The jury finds that the exemption does not call the candidate's overall professional "
+            "capability into question"
+        ),
+        required=False,
+    )
+    not_applicable_to_future_practice = forms.BooleanField(
+        label=_(
+            "The jury finds that, given the disability, the criterion is not meant to apply in the "
+            "candidate's future practice"
+        ),
+        required=False,
+    )
+    reason = forms.CharField(label=_("Reason of the jury"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class EquivalenceRulingForm(forms.Form):
+    accepted = forms.TypedChoiceField(
+        label=_("Ruling"),
+        coerce=lambda value: value == "accepted",
+        choices=[("accepted", _("accepted: the bloc is validated")), ("refused", _("refused"))],
+        widget=forms.RadioSelect,
+    )
+    interview_on = forms.DateField(
+        label=_("Date of the jury interview"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("For a VAE: the jury rules after the interview."),
+    )
+    interview_notes = forms.CharField(
+        label=_("Notes of the interview"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    reason = forms.CharField(label=_("Reason of the jury"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class RectifyForm(forms.Form):
+    enrolments = forms.TypedMultipleChoiceField(
+        label=_("Candidates whose decision is corrected"), coerce=int, widget=forms.CheckboxSelectMultiple
+    )
+    reason = forms.CharField(
+        label=_("What the rectification corrects"), widget=forms.Textarea(attrs={"rows": 2})
+    )
+    meets_on = forms.DateField(
+        label=_("Date of the rectifying jury"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args, enrolments=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["enrolments"].choices = list(enrolments)
+
+
+class EquivalenceForm(forms.Form):
+    block = forms.TypedChoiceField(label=_("Bloc of the référentiel"), coerce=int)
+    kind = forms.ChoiceField(label=_("What the candidate presents"))
+    source_block = forms.TypedChoiceField(
+        label=_("Bloc held"),
+        coerce=int,
+        required=False,
+        empty_value=None,
+        help_text=_(
+            "When it is in the registry; blocs with a correspondence to this référentiel come first."
+        ),
+    )
+    evidence = forms.CharField(
+        label=_("Evidence presented"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Attestation, certificate or VAE file: what it is and what it shows."),
+    )
+    document = forms.FileField(label=_("Document"), required=False)
+    interview_on = forms.DateField(
+        label=_("Date of the jury interview"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("For a VAE: the jury rules after the interview."),
+    )
+    interview_notes = forms.CharField(
+        label=_("Notes of the interview"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, blocks=(), kinds=(), source_blocks=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["block"].choices = [("", "—"), *blocks]
+        self.fields["kind"].choices = list(kinds)
+        self.fields["source_block"].choices = [("", _("not in the registry")), *source_blocks]

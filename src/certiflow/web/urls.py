@@ -1,7 +1,7 @@
 from django.urls import path
 
 from . import views
-from .views import candidates, grading, portal, roster, sessions
+from .views import candidates, grading, jury, portal, roster, sessions
 
 app_name = "web"
 
@@ -58,6 +58,43 @@ urlpatterns = [
         "grading/<int:pk>/evidence/<int:evidence_pk>/remove/", grading.evidence_remove, name="evidence-remove"
     ),
     path("double-marking/<str:kind>/<int:pk>/", grading.double_marking, name="double-marking"),
+    # Juries and deliberations
+    path("deliberations/", jury.deliberation_list, name="deliberation-list"),
+    path("sessions/<int:pk>/deliberations/new/", jury.deliberation_create, name="deliberation-create"),
+    path("deliberations/<int:pk>/", jury.deliberation_detail, name="deliberation-detail"),
+    path("deliberations/<int:pk>/members/", jury.member_add, name="deliberation-member-add"),
+    path(
+        "deliberations/<int:pk>/members/<int:member_pk>/remove/",
+        jury.member_remove,
+        name="deliberation-member-remove",
+    ),
+    path("deliberations/<int:pk>/open/", jury.deliberation_open, name="deliberation-open"),
+    path("deliberations/<int:pk>/board/", jury.deliberation_board, name="deliberation-board"),
+    path(
+        "deliberations/<int:pk>/decisions/<int:decision_pk>/",
+        jury.decision_detail,
+        name="deliberation-decision",
+    ),
+    path(
+        "deliberations/<int:pk>/decisions/<int:decision_pk>/exemptions/<int:proposal_pk>/",
+        jury.exemption_rule,
+        name="deliberation-exemption-rule",
+    ),
+    path(
+        "deliberations/<int:pk>/decisions/<int:decision_pk>/equivalences/<int:equivalence_pk>/",
+        jury.equivalence_rule,
+        name="deliberation-equivalence-rule",
+    ),
+    path(
+        "deliberations/<int:pk>/decisions/<int:decision_pk>/equivalences/<int:equivalence_pk>/document/",
+        jury.equivalence_document,
+        name="deliberation-equivalence-document",
+    ),
+    path("deliberations/<int:pk>/close/", jury.deliberation_close, name="deliberation-close"),
+    path("deliberations/<int:pk>/confirm/", jury.deliberation_confirm, name="deliberation-confirm"),
+    path("deliberations/<int:pk>/minutes.pdf", jury.deliberation_minutes, name="deliberation-minutes"),
+    path("deliberations/<int:pk>/rectify/", jury.deliberation_rectify, name="deliberation-rectify"),
+    path("candidates/<int:pk>/equivalences/new/", jury.equivalence_present, name="equivalence-present"),
     # Candidate portal and audit
     path("me/", portal.portal, name="portal"),
     path("audit/<str:object_type>/<str:object_id>/", portal.audit_log, name="audit-log"),

@@ -266,3 +266,15 @@ def test_composition_problems_no_candidate_presented(world):
     world.compose(deliberation)
 
     assert problems_of(world, deliberation, []) == ["No candidate is presented to this deliberation."]
+
+
+def test_composition_problems_only_shown_stores_nothing(world):
+    # Reading a page that shows the check must not write; opening stores the rule it read.
+    deliberation = world.deliberation()
+    world.compose(deliberation)
+
+    problems = composition_problems(deliberation=deliberation, enrolments=world.enrolments)
+
+    assert problems == []
+    assert not CompositionRule.objects.exists()
+    assert not AuditLogEntry.objects.filter(action="jury.rule_read").exists()

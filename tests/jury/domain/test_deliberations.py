@@ -899,3 +899,31 @@ def test_capitalised_bloc_is_not_assessed_again_and_the_next_session_certifies(w
         ("RNCP39603BC01", MEETS_ON),
         ("RNCP39603BC02", meets_on),
     ]
+
+
+def test_rule_on_equivalence_vae_records_the_interview_held_at_the_deliberation(world):
+    # seed 003 « Par expérience »: the interview is held by the jury itself, so its date may be
+    # recorded with the ruling when it was not known when the file was presented.
+    enrolment = world.enrol(route=world.vae_route, seat=False)
+    vae = present_equivalence(
+        actor=world.admin,
+        enrolment=enrolment,
+        block=world.blocks[0],
+        kind=Equivalence.Kind.VAE,
+        evidence="Dossier de validation (livret 2)",
+    )
+    deliberation = world.open()
+
+    ruled = rule_on_equivalence(
+        actor=world.jurors["director"],
+        deliberation=deliberation,
+        equivalence=vae,
+        accepted=True,
+        reason="Entretien probant sur le bloc 1.",
+        interview_on=MEETS_ON,
+        interview_notes="Présentation de trois projets menés.",
+    )
+
+    ruled.refresh_from_db()
+    assert (ruled.status, ruled.interview_on) == (Equivalence.Status.ACCEPTED, MEETS_ON)
+    assert ruled.interview_notes == "Présentation de trois projets menés."

@@ -60,8 +60,12 @@ class UnreadableRule(ValueError):
     """The fiche's composition cannot be turned into a rule without guessing."""
 
 
-def rule_for(*, access_route: AccessRoute, actor: AbstractBaseUser | None = None) -> CompositionRule:
-    """The composition rule of ``access_route``: the stored one, else read from the fiche and stored.
+def rule_for(
+    *, access_route: AccessRoute, actor: AbstractBaseUser | None = None, persist: bool = True
+) -> CompositionRule:
+    """The composition rule of ``access_route``: the stored one, else read from the fiche and stored
+    (audited). With ``persist=False`` (pages that only show it) a rule read from the fiche is returned
+    unsaved, its roles in :func:`required_roles_of`.
 
     Raises :class:`UnreadableRule` with what is unclear when the fiche gives no usable composition.
     """
@@ -83,17 +87,22 @@ def rule_for(*, access_route: AccessRoute, actor: AbstractBaseUser | None = None
             _("The jury composition of the route “%(route)s” names roles that cannot be read: %(roles)s.")
             % {"route": access_route.label, "roles": "; ".join(unclear)}
         )
+    rule = CompositionRule(
+        access_route=access_route,
+        members=stated["members"],
+        min_professional_ratio=Decimal(str(stated["min_professional_ratio"])),
+        parity_checked=bool(stated.get("parity_checked")),
+        source=CompositionRule.Source.DOCUMENT,
+    )
+    required = [RequiredRole(rule=rule, role=r.role, count=r.count, label=r.label) for r in roles]
+    if not persist:
+        rule._unsaved_roles = required
+        return rule
     with transaction.atomic():
-        rule = CompositionRule.objects.create(
-            access_route=access_route,
-            members=stated["members"],
-            min_professional_ratio=Decimal(str(stated["min_professional_ratio"])),
-            parity_checked=bool(stated.get("parity_checked")),
-            source=CompositionRule.Source.DOCUMENT,
-        )
-        RequiredRole.objects.bulk_create(
-            RequiredRole(rule=rule, role=r.role, count=r.count, label=r.label) for r in roles
-        )
+        rule.save()
+        for role in required:
+            role.rule = rule
+        RequiredRole.objects.bulk_create(required)
         audit.record(
             actor=actor,
             action="jury.rule_read",
@@ -106,6 +115,11 @@ def rule_for(*, access_route: AccessRoute, actor: AbstractBaseUser | None = None
             },
         )
     return rule
+
+
+def required_roles_of(rule: CompositionRule) -> list[RequiredRole]:
+    unsaved = getattr(rule, "_unsaved_roles", None)
+    return unsaved if unsaved is not None else list(rule.required_roles.all())
 
 
 def rule_problems(*, rule: CompositionRule, members: list[JuryMember]) -> list[str]:
@@ -126,7 +140,7 @@ def rule_problems(*, rule: CompositionRule, members: list[JuryMember]) -> list[s
                 "total": len(members),
             }
         )
-    for required in rule.required_roles.all():
+    for required in required_roles_of(rule):
         holding = [m for m in members if m.role == required.role]
         if len(holding) < required.count:
             problems.append(
@@ -158,10 +172,15 @@ def rule_problems(*, rule: CompositionRule, members: list[JuryMember]) -> list[s
 
 
 def composition_problems(
-    *, deliberation: Deliberation, enrolments: Iterable[Enrolment], actor: AbstractBaseUser | None = None
+    *,
+    deliberation: Deliberation,
+    enrolments: Iterable[Enrolment],
+    actor: AbstractBaseUser | None = None,
+    persist: bool = False,
 ) -> list[str]:
     """Everything that stops ``deliberation`` from opening for ``enrolments``: no president, the rule of
-    each access route presented, and members who declared a conflict with a presented candidate."""
+    each access route presented, and members who declared a conflict with a presented candidate.
+    ``persist`` stores the rules read from the fiche (opening does; a page showing the check does not)."""
     members = list(deliberation.members.select_related("user"))
     enrolments = list(enrolments)
     problems: list[str] = []
@@ -180,7 +199,7 @@ def composition_problems(
     routes = AccessRoute.objects.filter(pk__in={e.access_route_id for e in enrolments}).order_by("position")
     for route in routes:
         try:
-            rule = rule_for(access_route=route, actor=actor)
+            rule = rule_for(access_route=route, actor=actor, persist=persist)
         except UnreadableRule as unreadable:
             problems.append(
                 _("%(problem)s Set the composition rule of this route in the administration.")

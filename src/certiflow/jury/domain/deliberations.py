@@ -92,7 +92,9 @@ def _reauthenticate(actor: AbstractBaseUser, password: str) -> None:
     """Members confirm with their password, not just their open session (issue 4 « re-authenticates »)."""
     user = authenticate(username=actor.get_username(), password=password)
     if user is None or user.pk != actor.pk:
-        raise NotAllowed(_("The password is not correct."), hint=_("Enter your own password to confirm."))
+        raise NotAllowed(
+            _("The password is not correct."), hint=_("Enter your own password to confirm."), field="password"
+        )
 
 
 # --- preparing ----------------------------------------------------------------------------------------
@@ -211,7 +213,9 @@ def open_deliberation(*, actor: AbstractBaseUser, deliberation: Deliberation) ->
         deliberation = _locked(deliberation)
         _require_status(deliberation, Status.PREPARING)
         enrolments = presented(deliberation)
-        problems = composition_problems(deliberation=deliberation, enrolments=enrolments, actor=actor)
+        problems = composition_problems(
+            deliberation=deliberation, enrolments=enrolments, actor=actor, persist=True
+        )
         if problems:
             raise CannotOpen(problems)
         by_enrolment = {
@@ -413,9 +417,11 @@ def rule_on_equivalence(
     accepted: bool,
     reason: str,
     interview_notes: str | None = None,
+    interview_on: date | None = None,
 ) -> Equivalence:
     """The jury accepts or refuses an equivalence or a VAE (DESIGN rule 4). A VAE is ruled on only
-    after the jury interview (seed 003 « Par expérience »: the same jury)."""
+    after the jury interview (seed 003 « Par expérience »: the same jury), whose date and notes may be
+    recorded with the ruling."""
     _check_may_judge(actor, deliberation, equivalence.enrolment)
     if not reason.strip():
         raise Refused(_("Write the jury's reason for this ruling."), field="reason")
@@ -431,6 +437,8 @@ def rule_on_equivalence(
             )
         if interview_notes is not None:
             equivalence.interview_notes = interview_notes.strip()
+        if interview_on is not None:
+            equivalence.interview_on = interview_on
         if equivalence.kind == Equivalence.Kind.VAE and equivalence.interview_on is None:
             raise Refused(
                 _("A VAE is ruled on after the jury interview: record its date first."), field="interview_on"

@@ -12,6 +12,7 @@ from certiflow.candidates.domain.accommodations import adapted_conditions
 from certiflow.candidates.domain.prerequisites import check_prerequisites
 from certiflow.candidates.models import Candidate, RoleGrant
 from certiflow.common.models import AuditLogEntry
+from certiflow.jury.models import JuryMember
 
 AUDIT_PAGE = 200
 
@@ -26,6 +27,8 @@ def home(request: HttpRequest) -> HttpResponse:
     roles = set(RoleGrant.objects.filter(user=user).values_list("role", flat=True))
     if roles == {RoleGrant.Role.EVALUATOR}:
         return redirect("web:assignment-list")
+    if RoleGrant.Role.JURY_MEMBER in roles or JuryMember.objects.filter(user=user).exists():
+        return redirect("web:deliberation-list")
     if roles:
         return redirect("web:enrolment-list")
     return redirect("web:certification-list")

@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import permission_required
 from django.db.models import Count, Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -18,11 +19,11 @@ from certiflow.assessment.domain.sessions import (
     form_group,
     publish_results,
     schedule_assessment,
-    seat_enrolments,
 )
 from certiflow.assessment.models import Assignment, Group, ScheduledAssessment, Session, Sitting
 from certiflow.candidates.models import Enrolment, RoleGrant
 from certiflow.common.domain.errors import Refused
+from certiflow.jury.domain.capitalisation import seat_missing_blocks
 
 from ..forms import AssignForm, GroupForm, ScheduleForm, SeatForm, SessionForm
 from ._common import add_refusal
@@ -176,15 +177,27 @@ def session_seat(request: HttpRequest, pk: int, scheduled_pk: int) -> HttpRespon
     form = SeatForm(request.POST, enrolments=candidates, prefix=f"seat-{scheduled.pk}")
     if form.is_valid():
         try:
-            count = seat_enrolments(
+            # A bloc the candidate already holds (capitalised, carried over, equivalence) is not
+            # evaluated again (seed 003): only the missing blocs are.
+            seating = seat_missing_blocks(
                 actor=request.user,
                 scheduled=scheduled,
                 enrolments=candidates.filter(pk__in=form.cleaned_data["enrolments"]),
+                on=timezone.localdate(scheduled.starts_at),
             )
         except Refused as refusal:
             add_refusal(form, refusal)
         else:
-            messages.success(request, _("%(n)s candidates seated.") % {"n": count})
+            messages.success(request, _("%(n)s candidates seated.") % {"n": seating.seated})
+            if seating.skipped:
+                messages.info(
+                    request,
+                    _("Not seated, because they already hold the bloc %(code)s: %(names)s.")
+                    % {
+                        "code": scheduled.assessment.block.code,
+                        "names": ", ".join(str(e.candidate) for e in seating.skipped),
+                    },
+                )
             return redirect("web:session-detail", pk=pk)
     return render(
         request,
