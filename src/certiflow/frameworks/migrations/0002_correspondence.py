@@ -5,26 +5,61 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('frameworks', '0001_initial'),
+        ("frameworks", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Correspondence',
+            name="Correspondence",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source', models.TextField(blank=True, help_text='The document that states it.', verbose_name='source of the table')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('from_block', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='correspondences_out', to='frameworks.block', verbose_name='bloc held')),
-                ('to_block', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='correspondences_in', to='frameworks.block', verbose_name='bloc recognised')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "source",
+                    models.TextField(
+                        blank=True,
+                        help_text="The document that states it.",
+                        verbose_name="source of the table",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "from_block",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="correspondences_out",
+                        to="frameworks.block",
+                        verbose_name="bloc held",
+                    ),
+                ),
+                (
+                    "to_block",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="correspondences_in",
+                        to="frameworks.block",
+                        verbose_name="bloc recognised",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'correspondence',
-                'verbose_name_plural': 'correspondence table',
-                'ordering': ['to_block', 'from_block'],
-                'constraints': [models.UniqueConstraint(fields=('from_block', 'to_block'), name='correspondence_unique_pair'), models.CheckConstraint(condition=models.Q(('from_block', models.F('to_block')), _negated=True), name='correspondence_not_self')],
+                "verbose_name": "correspondence",
+                "verbose_name_plural": "correspondence table",
+                "ordering": ["to_block", "from_block"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("from_block", "to_block"), name="correspondence_unique_pair"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("from_block", models.F("to_block")), _negated=True),
+                        name="correspondence_not_self",
+                    ),
+                ],
             },
         ),
     ]
