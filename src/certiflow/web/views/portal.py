@@ -12,6 +12,7 @@ from certiflow.candidates.domain.accommodations import adapted_conditions
 from certiflow.candidates.domain.prerequisites import check_prerequisites
 from certiflow.candidates.models import Candidate, RoleGrant
 from certiflow.common.models import AuditLogEntry
+from certiflow.jury.domain.selectors import live_validated_blocks, signed_decisions
 from certiflow.jury.models import JuryMember
 
 AUDIT_PAGE = 200
@@ -35,7 +36,8 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def portal(request: HttpRequest) -> HttpResponse:
-    """The candidate's own page: schedule, adapted conditions, published results, prerequisites."""
+    """The candidate's own page: schedule, adapted conditions, published results, prerequisites, and
+    the jury's signed decisions with the blocs they hold (capitalised until the date shown)."""
     candidate = Candidate.objects.filter(user=request.user).first()
     if candidate is None:
         raise Http404
@@ -61,9 +63,14 @@ def portal(request: HttpRequest) -> HttpResponse:
                 ],
                 "published": any(s.scheduled.session.results_published_at for s in sittings),
                 "matrix": progress_matrix(enrolment, published_only=True),
+                "decisions": list(signed_decisions(enrolment)),
             }
         )
-    return render(request, "web/portal.html", {"candidate": candidate, "items": items})
+    return render(
+        request,
+        "web/portal.html",
+        {"candidate": candidate, "items": items, "validated_blocks": list(live_validated_blocks(candidate))},
+    )
 
 
 @permission_required("assessment.view_audit", raise_exception=True)
