@@ -144,6 +144,6 @@ def test_session_publish_shows_results_in_the_candidates_portal(client, world):
     client.force_login(candidate_user)
     after = client.get(reverse("web:portal")).content.decode()
 
-    assert "validated" not in before
-    assert "validated" in after
+    assert "✓ validated" not in before
+    assert "✓ validated" in after
     assert AuditLogEntry.objects.filter(action="session.publish").count() == 1
