@@ -29,7 +29,8 @@ def test_portal_after_signing_shows_the_decision_and_the_capitalised_bloc(db):
     page = client.get("/me/").content.decode()
 
     assert "Certification partielle" in page
-    assert "RNCP39603BC01" in page and "1 octobre 2026" in page
+    assert "RNCP39603BC01" in page
+    assert "1 octobre 2026" in page
     assert "RNCP39603BC02" not in page.split("Mes blocs validés")[1]
 
 
