@@ -33,6 +33,8 @@ from certiflow.frameworks.models import Block, Competency, Criterion, Framework
 EXEMPTED = "exempted"
 ACQUIRED, NOT_ACQUIRED = "acquired", "not_acquired"
 VALIDATED, FAILED = "validated", "failed"
+#: What satisfies a criterion under the default policy (DESIGN rule 5: an exemption never lowers).
+_SATISFIED = frozenset((MET, EXEMPTED))
 
 
 @dataclass(frozen=True)
@@ -92,9 +94,12 @@ def competency_status(statuses: list[str], *, policy: str, threshold: Decimal | 
         if satisfied >= threshold * len(statuses):
             return ACQUIRED
         return PENDING if satisfied + undecided >= threshold * len(statuses) else NOT_ACQUIRED
-    if all(s in (MET, EXEMPTED) for s in statuses):
+    # One set per competency rather than a scan per status: the jury engine calls this for every
+    # competency of every candidate of a session.
+    seen = set(statuses)
+    if seen <= _SATISFIED:
         return ACQUIRED
-    return NOT_ACQUIRED if NOT_MET in statuses else PENDING
+    return NOT_ACQUIRED if NOT_MET in seen else PENDING
 
 
 def block_status(statuses: list[str]) -> str:
@@ -148,30 +153,33 @@ def progress_matrices(
         enrolment__in=enrolments, status=ExemptionProposal.Status.GRANTED
     ).values_list("enrolment_id", "criterion_id"):
         exempted[enrolment_id].add(criterion_id)
+    # Criterion ids looked up once per chunk, not once per cell (``.pk`` goes through the model's
+    # meta): a session's matrices have tens of cells per candidate.
+    cells_of = {
+        competency_id: [(criterion, criterion.pk) for criterion in criteria]
+        for structure in structures.values()
+        for competency_id, criteria in structure.criteria.items()
+    }
     matrices = {}
+    nothing: dict[int, CriterionResult] = {}
     for enrolment in enrolments:
         framework = frameworks[enrolment.framework_id]
+        policy, threshold = framework.competency_policy, framework.policy_threshold
         structure = structures[enrolment.framework_id]
-        mine, excused = results.get(enrolment.pk, {}), exempted[enrolment.pk]
+        mine, excused = results.get(enrolment.pk, nothing), exempted.get(enrolment.pk, ())
         block_rows = []
         for block in structure.blocks:
             competency_rows = []
             for competency in structure.competencies[block.pk]:
-                cells = [
-                    CriterionCell(
-                        criterion=criterion,
-                        status=EXEMPTED
-                        if criterion.pk in excused
-                        else (mine[criterion.pk].status if criterion.pk in mine else PENDING),
-                        result=mine.get(criterion.pk),
-                    )
-                    for criterion in structure.criteria[competency.pk]
-                ]
-                status = competency_status(
-                    [c.status for c in cells],
-                    policy=framework.competency_policy,
-                    threshold=framework.policy_threshold,
-                )
+                cells = []
+                for criterion, criterion_id in cells_of.get(competency.pk, ()):
+                    result = mine.get(criterion_id)
+                    if criterion_id in excused:
+                        status = EXEMPTED
+                    else:
+                        status = result.status if result is not None else PENDING
+                    cells.append(CriterionCell(criterion=criterion, status=status, result=result))
+                status = competency_status([c.status for c in cells], policy=policy, threshold=threshold)
                 competency_rows.append(CompetencyRow(competency=competency, status=status, criteria=cells))
             block_rows.append(
                 BlockRow(

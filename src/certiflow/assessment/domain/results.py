@@ -29,6 +29,7 @@ from certiflow.common.domain.errors import NotAllowed, Refused
 from certiflow.frameworks.models import Criterion
 
 MET, NOT_MET, PENDING, DISAGREEMENT = "met", "not_met", "pending", "disagreement"
+_SUBMITTED = Assignment.Status.SUBMITTED.value
 
 
 @dataclass(frozen=True)
@@ -45,36 +46,44 @@ class CriterionResult:
 def _decide(
     double: bool, marks: dict[int, tuple[int, str, str]], reconciled: str | None
 ) -> tuple[str, tuple[int, ...], bool]:
-    """``marks`` maps rank to (assignment id, assignment status, value)."""
+    """``marks`` maps rank to (assignment id, assignment status, value); only a submitted marking
+    counts. Called once per criterion of every sitting: it reads the two ranks directly."""
     if reconciled is not None:
         return reconciled, tuple(a for a, _s, _v in marks.values()), True
-    submitted = {rank: (a, v) for rank, (a, s, v) in marks.items() if s == Assignment.Status.SUBMITTED}
-    if not double:
-        if 1 in submitted:
-            return submitted[1][1], (submitted[1][0],), False
+    first = marks.get(1)
+    if first is None or first[1] != _SUBMITTED:
         return PENDING, (), False
-    if 1 in submitted and 2 in submitted:
-        ids = (submitted[1][0], submitted[2][0])
-        if submitted[1][1] == submitted[2][1]:
-            return submitted[1][1], ids, False
-        return DISAGREEMENT, ids, False
-    return PENDING, (), False
+    if not double:
+        return first[2], (first[0],), False
+    second = marks.get(2)
+    if second is None or second[1] != _SUBMITTED:
+        return PENDING, (), False
+    ids = (first[0], second[0])
+    return (first[2] if first[2] == second[2] else DISAGREEMENT), ids, False
 
 
 def criterion_results(
     enrolment_ids: Iterable[int], *, published_only: bool = False
 ) -> dict[int, dict[int, CriterionResult]]:
-    """{enrolment id: {criterion id: result}} for every criterion sat (unsat criteria are absent)."""
+    """{enrolment id: {criterion id: result}} for every criterion sat (unsat criteria are absent).
+
+    Built for whole sessions (the jury engine calls it per chunk of thousands of enrolments), so it
+    reads plain tuples (``values_list``, no model instances) and passes the enrolment ids once per
+    query: the sittings, marks and reconciliations are found through a subquery on those sittings
+    rather than through Python lists of tens of thousands of sitting or assignment ids.
+    """
+    enrolment_ids = list(enrolment_ids)
+    seated = Sitting.objects.filter(enrolment_id__in=enrolment_ids)
+    if published_only:
+        seated = seated.filter(scheduled__session__results_published_at__isnull=False)
     sittings = list(
-        Sitting.objects.filter(enrolment_id__in=list(enrolment_ids))
-        .filter(Q(scheduled__session__results_published_at__isnull=False) if published_only else Q())
-        .select_related("scheduled__session")
-        .order_by("scheduled__session__starts_on", "scheduled__starts_at", "id")
+        seated.order_by("scheduled__session__starts_on", "scheduled__starts_at", "id").values_list(
+            "id", "enrolment_id", "scheduled_id", "group_id", "scheduled__double_marking"
+        )
     )
     if not sittings:
         return {}
-    scheduled_ids = {s.scheduled_id for s in sittings}
-    group_ids = {s.group_id for s in sittings if s.group_id}
+    scheduled_ids = {scheduled_id for _s, _e, scheduled_id, _g, _d in sittings}
     criteria_by_scheduled: dict[int, list[int]] = defaultdict(list)
     for scheduled_id, criterion_id in _criteria_of_scheduled(scheduled_ids):
         criteria_by_scheduled[scheduled_id].append(criterion_id)
@@ -83,43 +92,65 @@ def criterion_results(
         scheduledassessment_id__in=scheduled_ids
     ).values_list("scheduledassessment_id", "criterion_id"):
         collective[scheduled_id].add(criterion_id)
-    assignments = list(
-        Assignment.objects.filter(
-            Q(sitting__in=[s.pk for s in sittings]) | Q(group_id__in=group_ids)
-        ).values_list("id", "sitting_id", "group_id", "rank", "status")
-    )
-    by_target: dict[tuple[str, int], dict[int, tuple[int, str]]] = defaultdict(dict)
-    for assignment_id, sitting_id, group_id, rank, status in assignments:
-        key = ("s", sitting_id) if sitting_id else ("g", group_id)
-        by_target[key][rank] = (assignment_id, status)
-    marks: dict[int, dict[int, str]] = defaultdict(dict)
-    for assignment_id, criterion_id, value in Mark.objects.filter(
-        assignment_id__in=[a[0] for a in assignments]
-    ).values_list("assignment_id", "criterion_id", "value"):
-        marks[assignment_id][criterion_id] = value
-    reconciled: dict[tuple[str, int], dict[int, str]] = defaultdict(dict)
-    for sitting_id, group_id, criterion_id, value in Reconciliation.objects.filter(
-        Q(sitting__in=[s.pk for s in sittings]) | Q(group_id__in=group_ids)
-    ).values_list("sitting_id", "group_id", "criterion_id", "value"):
-        reconciled[("s", sitting_id) if sitting_id else ("g", group_id)][criterion_id] = value
 
+    # What each target was marked, a sitting for its own criteria and a group for its collective
+    # ones: {sitting or group id: {criterion id: {rank: (assignment id, assignment status, value)}}}.
+    # An assignment with no mark on a criterion plays no part in that criterion's result, so reading
+    # the marks with their assignment (one join) is enough. The sitting and the group parts are a
+    # UNION ALL rather than one WHERE … OR …: each part uses its own index, in one round trip.
+    sitting_ids, group_ids = seated.values("id"), seated.filter(group_id__isnull=False).values("group_id")
+    columns = ("assignment__sitting_id", "assignment__group_id", "assignment_id", "assignment__rank")
+    columns += ("assignment__status", "criterion_id", "value")
+    marks = (
+        Mark.objects.filter(assignment__sitting_id__in=sitting_ids)
+        .values_list(*columns)
+        .union(Mark.objects.filter(assignment__group_id__in=group_ids).values_list(*columns), all=True)
+    )
+    Marked = dict[int, dict[int, dict[int, tuple[int, str, str]]]]
+    by_sitting: Marked = {}
+    by_group: Marked = {}
+    for sitting_id, group_id, assignment_id, rank, status, criterion_id, value in marks:
+        target = by_sitting.setdefault(sitting_id, {}) if sitting_id else by_group.setdefault(group_id, {})
+        target.setdefault(criterion_id, {})[rank] = (assignment_id, status, value)
+    columns = ("sitting_id", "group_id", "criterion_id", "value")
+    agreements = (
+        Reconciliation.objects.filter(sitting_id__in=sitting_ids)
+        .values_list(*columns)
+        .union(Reconciliation.objects.filter(group_id__in=group_ids).values_list(*columns), all=True)
+    )
+    agreed_by_sitting: dict[int, dict[int, str]] = {}
+    agreed_by_group: dict[int, dict[int, str]] = {}
+    for sitting_id, group_id, criterion_id, value in agreements:
+        if sitting_id:
+            agreed_by_sitting.setdefault(sitting_id, {})[criterion_id] = value
+        else:
+            agreed_by_group.setdefault(group_id, {})[criterion_id] = value
+
+    # Once per criterion of every sitting (tens per candidate): the lookups that depend only on the
+    # sitting are made once per sitting.
     results: dict[int, dict[int, CriterionResult]] = defaultdict(dict)
-    for sitting in sittings:
-        double = sitting.scheduled.double_marking
-        for criterion_id in criteria_by_scheduled[sitting.scheduled_id]:
-            in_group = sitting.group_id is not None and criterion_id in collective[sitting.scheduled_id]
-            key = ("g", sitting.group_id) if in_group else ("s", sitting.pk)
-            ranked = {
-                rank: (assignment_id, status, marks[assignment_id][criterion_id])
-                for rank, (assignment_id, status) in by_target[key].items()
-                if criterion_id in marks[assignment_id]
-            }
-            status, ids, was_reconciled = _decide(double, ranked, reconciled[key].get(criterion_id))
-            previous = results[sitting.enrolment_id].get(criterion_id)
+    nothing: dict = {}
+    for sitting_id, enrolment_id, scheduled_id, group_id, double in sittings:
+        mine = results[enrolment_id]
+        own, own_agreed = by_sitting.get(sitting_id, nothing), agreed_by_sitting.get(sitting_id, nothing)
+        grouped = collective[scheduled_id] if group_id is not None else ()
+        team, team_agreed = nothing, nothing
+        if grouped:
+            team, team_agreed = by_group.get(group_id, nothing), agreed_by_group.get(group_id, nothing)
+        for criterion_id in criteria_by_scheduled[scheduled_id]:
+            # A collective criterion of a candidate in a group takes the group's result.
+            if criterion_id in grouped:
+                ranked, agreed = team.get(criterion_id, nothing), team_agreed.get(criterion_id)
+            else:
+                ranked, agreed = own.get(criterion_id, nothing), own_agreed.get(criterion_id)
+            if agreed is not None and len(ranked) > 1:
+                # A reconciled result names both markings in the order the markers were assigned.
+                ranked = dict(sorted(ranked.items(), key=lambda item: item[1][0]))
+            status, ids, was_reconciled = _decide(double, ranked, agreed)
             # A later sitting replaces an earlier one only once it has a result of its own.
-            if previous is None or status in (MET, NOT_MET):
-                results[sitting.enrolment_id][criterion_id] = CriterionResult(
-                    status=status, sitting_id=sitting.pk, assignment_ids=ids, reconciled=was_reconciled
+            if status in (MET, NOT_MET) or criterion_id not in mine:
+                mine[criterion_id] = CriterionResult(
+                    status=status, sitting_id=sitting_id, assignment_ids=ids, reconciled=was_reconciled
                 )
     return results
 
