@@ -41,6 +41,7 @@ from certiflow.jury.domain.engine import (
     proposal_for,
     proposals,
 )
+from certiflow.jury.domain.minutes import render_minutes
 from certiflow.jury.models import (
     BlockDecision,
     Confirmation,
@@ -635,8 +636,6 @@ def _confirm(actor: AbstractBaseUser, deliberation: Deliberation) -> Confirmatio
 def _sign(actor: AbstractBaseUser, deliberation: Deliberation) -> None:
     """Capitalise the validated blocs, render and store the minutes, and make it all immutable. Called
     inside the transaction of the last confirmation, so either all of it happens or none."""
-    from certiflow.jury.domain.minutes import render_minutes
-
     now = timezone.now()
     valid_until = deliberation.session.framework.certification.valid_until
     decisions = list(
