@@ -68,9 +68,9 @@ def criterion_results(
     """{enrolment id: {criterion id: result}} for every criterion sat (unsat criteria are absent).
 
     Built for whole sessions (the jury engine calls it per chunk of thousands of enrolments), so it
-    reads plain tuples (``values_list``, no model instances) and passes the enrolment ids once per
-    query: the sittings, marks and reconciliations are found through a subquery on those sittings
-    rather than through Python lists of tens of thousands of sitting or assignment ids.
+    reads plain tuples (``values_list``, no model instances) and finds the marks and reconciliations
+    through a subquery on the enrolments' sittings rather than through Python lists of tens of
+    thousands of sitting or assignment ids.
     """
     enrolment_ids = list(enrolment_ids)
     seated = Sitting.objects.filter(enrolment_id__in=enrolment_ids)
@@ -97,8 +97,11 @@ def criterion_results(
     # ones: {sitting or group id: {criterion id: {rank: (assignment id, assignment status, value)}}}.
     # An assignment with no mark on a criterion plays no part in that criterion's result, so reading
     # the marks with their assignment (one join) is enough. The sitting and the group parts are a
-    # UNION ALL rather than one WHERE … OR …: each part uses its own index, in one round trip.
-    sitting_ids, group_ids = seated.values("id"), seated.filter(group_id__isnull=False).values("group_id")
+    # UNION ALL rather than one WHERE … OR …: each part uses its own index, in one round trip. The
+    # sittings are a subquery (tens of thousands of ids need not travel); the groups, at most one per
+    # sitting, are listed: as a subquery PostgreSQL scanned every grouped sitting of the database.
+    sitting_ids = seated.values("id")
+    group_ids = list({group_id for _s, _e, _sc, group_id, _d in sittings if group_id is not None})
     columns = ("assignment__sitting_id", "assignment__group_id", "assignment_id", "assignment__rank")
     columns += ("assignment__status", "criterion_id", "value")
     marks = (

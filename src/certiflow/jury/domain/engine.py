@@ -32,7 +32,7 @@ from datetime import date
 from itertools import islice
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from certiflow.assessment.domain.progress import (
     FAILED,
@@ -284,7 +284,9 @@ def presented_enrolments(session: Session) -> QuerySet[Enrolment]:
         enrolment__framework_id=session.framework_id, status=Equivalence.Status.PRESENTED
     ).values("enrolment_id")
     return (
-        Enrolment.objects.filter(Q(pk__in=seated) | Q(pk__in=presenting))
+        # One hashed UNION, not two OR-ed subqueries: PostgreSQL rescans an OR-ed subquery for every
+        # enrolment once it outgrows work_mem, which made 100,000 candidates never finish.
+        Enrolment.objects.filter(pk__in=seated.order_by().union(presenting.order_by()))
         .exclude(status=Enrolment.Status.WITHDRAWN)
         .order_by("candidate__last_name", "candidate__first_name", "pk")
     )
