@@ -42,6 +42,7 @@ from certiflow.common.domain.errors import Conflict, Refused
 from certiflow.frameworks.models import Block
 from certiflow.jury.domain.deliberations import record_decision
 from certiflow.jury.domain.engine import presented_enrolments, proposals
+from certiflow.jury.domain.selectors import visible_deliberations
 from certiflow.jury.models import BlockDecision, Decision, Deliberation, JuryMember, Minutes
 
 router = Router(tags=["jury"])
@@ -62,18 +63,6 @@ PDF_RESPONSE = {
 
 def _deliberations() -> QuerySet[Deliberation]:
     return Deliberation.objects.select_related("session").prefetch_related("members")
-
-
-def _sees_all(user) -> bool:
-    """Administrators see every deliberation (they prepare them), as the pages' list does."""
-    return user.has_perm(MANAGE, None)
-
-
-def _visible_deliberations(user) -> QuerySet[Deliberation]:
-    """The deliberations ``jury.view_deliberation`` lets ``user`` see: all of them for an
-    administrator, else those whose jury they sit on."""
-    listed = Deliberation.objects.select_related("session")
-    return listed if _sees_all(user) else listed.filter(members__user=user)
 
 
 def _decisions() -> QuerySet[Decision]:
@@ -122,9 +111,10 @@ def _detail(deliberation: Deliberation) -> Deliberation:
 
 # --- proposals -----------------------------------------------------------------------------------------
 def _sees_session(user, session: Session) -> bool:
-    return _sees_all(user) or any(
-        user.has_perm(VIEW, deliberation)
-        for deliberation in session.deliberations.prefetch_related("members")
+    """Proposals are for administrators and the members of a deliberation of the session."""
+    return (
+        user.has_perm("jury.manage_deliberation", None)
+        or visible_deliberations(user).filter(session=session).exists()
     )
 
 
@@ -162,7 +152,7 @@ def list_deliberations(request, filters: Query[DeliberationFilters]):
     """The deliberations you may see (administrators: all; jury members: theirs), the latest first.
     403 for those who never sit on a jury (as the pages' list)."""
     require(request.auth, VIEW_LIST)
-    return filters.filter(_visible_deliberations(request.auth))
+    return filters.filter(visible_deliberations(request.auth).select_related("session"))
 
 
 @router.get("/deliberations/{deliberation_id}", response={200: DeliberationDetailOut, **ERRORS})

@@ -34,6 +34,7 @@ from certiflow.common.domain.errors import Conflict, NotAllowed, Refused
 from certiflow.frameworks.models import Block
 from certiflow.jury.domain.composition import composition_problems
 from certiflow.jury.domain.engine import (
+    DECISION_FOR,
     TO_DECIDE,
     VALIDATED,
     Proposal,
@@ -219,11 +220,12 @@ def open_deliberation(*, actor: AbstractBaseUser, deliberation: Deliberation) ->
         )
         if problems:
             raise CannotOpen(problems)
+        corrected = set(
+            deliberation.decisions.exclude(supersedes=None).values_list("supersedes_id", flat=True)
+        )
         by_enrolment = {
             p.enrolment_id: p
-            for p in proposals(
-                [e.pk for e in enrolments], on=deliberation.meets_on, excluding=_corrected(deliberation)
-            )
+            for p in proposals([e.pk for e in enrolments], on=deliberation.meets_on, excluding=corrected)
         }
         if deliberation.rectifies_id:
             for decision in deliberation.decisions.all():
@@ -243,11 +245,6 @@ def open_deliberation(*, actor: AbstractBaseUser, deliberation: Deliberation) ->
             changes={"candidates": len(enrolments), "members": deliberation.members.count()},
         )
     return deliberation
-
-
-def _corrected(deliberation: Deliberation) -> set[int]:
-    """The decisions a rectification corrects: what they validated is not held any more."""
-    return set(deliberation.decisions.exclude(supersedes=None).values_list("supersedes_id", flat=True))
 
 
 def _snapshot(decision: Decision, proposal: Proposal) -> Decision:
@@ -501,8 +498,10 @@ def check_decision(*, proposal: Proposal, result: str, validated: set[int], reas
         raise Refused(
             _("An absent or excused candidate keeps only the blocs they already held."), field="blocks"
         )
-    differs = result != proposal.decision_result or validated != proposal.validated_block_ids
-    if differs and not reason.strip():
+    if (
+        differs_from_proposal(snapshot=proposal.snapshot(), result=result, validated=validated)
+        and not reason.strip()
+    ):
         raise Refused(_("This decision differs from the proposal: write the jury's reason."), field="reason")
 
 
@@ -538,8 +537,7 @@ def record_decision(
                     "revision": current.revision,
                 },
             )
-        excluding = [current.supersedes_id] if current.supersedes_id else []
-        proposal = proposal_for(enrolment, on=deliberation.meets_on, excluding=excluding)
+        proposal = proposal_for_decision(current)
         check_decision(proposal=proposal, result=result, validated=validated, reason=reason)
         before = [current.result, current.reason]
         _snapshot(current, proposal)
@@ -576,16 +574,50 @@ def record_decision(
 # --- closing and signing ------------------------------------------------------------------------------
 
 
-def stale_decisions(deliberation: Deliberation) -> list[Decision]:
-    """Decisions taken on a proposal that has changed since (a ruling came after them), or not taken."""
-    decisions = list(deliberation.decisions.select_related("enrolment__candidate"))
-    current = {
-        p.enrolment_id: p
-        for p in proposals(
-            [d.enrolment_id for d in decisions], on=deliberation.meets_on, excluding=_corrected(deliberation)
-        )
+def current_snapshots(deliberation: Deliberation, decisions: Iterable[Decision]) -> dict[int, dict]:
+    """{enrolment id: the proposal snapshot each decision should be taken on}: computed now, set-based,
+    while the deliberation is open (a rectification does not count as held what the decisions it
+    corrects validated); once the president closed it, the snapshots the decisions recorded."""
+    decisions = list(decisions)
+    if deliberation.is_locked:
+        return {d.enrolment_id: d.proposal or {} for d in decisions}
+    excluding = {d.supersedes_id for d in decisions if d.supersedes_id}
+    return {
+        p.enrolment_id: p.snapshot()
+        for p in proposals([d.enrolment_id for d in decisions], on=deliberation.meets_on, excluding=excluding)
     }
-    return [d for d in decisions if not d.result or d.proposal != current[d.enrolment_id].snapshot()]
+
+
+def proposal_for_decision(decision: Decision) -> Proposal:
+    """The proposal a decision is taken on now: as of the jury's date, without counting as held what
+    the decision it rectifies (if any) validated."""
+    excluding = [decision.supersedes_id] if decision.supersedes_id else []
+    return proposal_for(decision.enrolment, on=decision.deliberation.meets_on, excluding=excluding)
+
+
+def snapshot_validated(snapshot: dict) -> set[int]:
+    """The blocs a proposal snapshot validates."""
+    return {b["block_id"] for b in snapshot.get("blocks", ()) if b["status"] == VALIDATED}
+
+
+def differs_from_proposal(*, snapshot: dict, result: str, validated: set[int]) -> bool:
+    """A decision differs from the proposal it is taken on when its result or its blocs do
+    (DESIGN rule 7: it then needs a written reason)."""
+    return result != DECISION_FOR.get(snapshot.get("result", ""), "") or validated != snapshot_validated(
+        snapshot
+    )
+
+
+def is_stale(decision: Decision, current: dict) -> bool:
+    """The decision was taken on a proposal that has changed since (a ruling or a result came after)."""
+    return bool(decision.result) and (decision.proposal or {}) != current
+
+
+def stale_decisions(deliberation: Deliberation) -> list[Decision]:
+    """Decisions not taken, or taken on a proposal that has changed since."""
+    decisions = list(deliberation.decisions.select_related("enrolment__candidate"))
+    current = current_snapshots(deliberation, decisions)
+    return [d for d in decisions if not d.result or is_stale(d, current[d.enrolment_id])]
 
 
 def close_deliberation(*, actor: AbstractBaseUser, deliberation: Deliberation, password: str) -> Deliberation:

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 
 from certiflow.candidates.models import Candidate, Enrolment
-from certiflow.jury.models import Decision, Deliberation, ValidatedBlock
+from certiflow.jury.models import Decision, Deliberation, JuryMember, ValidatedBlock
+
+
+def visible_deliberations(user) -> QuerySet[Deliberation]:
+    """The deliberations ``jury.view_deliberation`` lets ``user`` see: every one for an administrator
+    (they prepare them), else those whose jury they sit on. Pages and the API list these."""
+    deliberations = Deliberation.objects.all()
+    if user.has_perm("jury.manage_deliberation", None):
+        return deliberations
+    return deliberations.filter(Exists(JuryMember.objects.filter(deliberation=OuterRef("pk"), user=user)))
 
 
 def signed_decisions(enrolment: Enrolment) -> QuerySet[Decision]:

@@ -50,14 +50,19 @@ from certiflow.jury.domain.deliberations import (
     close_deliberation,
     confirm,
     create_deliberation,
+    current_snapshots,
+    differs_from_proposal,
+    is_stale,
     open_deliberation,
     present_equivalence,
     presented,
+    proposal_for_decision,
     record_decision,
     rectify,
     remove_member,
     rule_on_equivalence,
     rule_on_exemption,
+    snapshot_validated,
 )
 from certiflow.jury.domain.engine import (
     DECISION_FOR,
@@ -65,9 +70,8 @@ from certiflow.jury.domain.engine import (
     NOT_CERTIFIED,
     TO_DECIDE,
     VALIDATED,
-    proposal_for,
-    proposals,
 )
+from certiflow.jury.domain.selectors import visible_deliberations
 from certiflow.jury.models import (
     BlockDecision,
     CompositionRule,
@@ -184,7 +188,8 @@ def deliberation_list(request: HttpRequest) -> HttpResponse:
     user = request.user
     mine = JuryMember.objects.filter(deliberation=OuterRef("pk"), user=user)
     deliberations = (
-        Deliberation.objects.select_related("session__framework__certification")
+        visible_deliberations(user)
+        .select_related("session__framework__certification")
         .annotate(
             candidate_count=Count("decisions", distinct=True),
             member_count=Count("members", distinct=True),
@@ -193,13 +198,10 @@ def deliberation_list(request: HttpRequest) -> HttpResponse:
         )
         .order_by("-meets_on", "-id")
     )
-    sees_all = user.has_perm("jury.manage_deliberation", None)
-    if not sees_all:
-        deliberations = deliberations.filter(Exists(mine))
     return render(
         request,
         "web/jury/deliberation_list.html",
-        {"deliberations": list(deliberations), "sees_all": sees_all},
+        {"deliberations": list(deliberations), "sees_all": user.has_perm("jury.manage_deliberation", None)},
     )
 
 
@@ -546,37 +548,13 @@ class BoardRow:
         return self.proposal.get("result", "")
 
 
-def _validated(snapshot: dict) -> set[int]:
-    return {b["block_id"] for b in snapshot.get("blocks", ()) if b["status"] == VALIDATED}
-
-
-def _differs(decision: Decision, decided_ids: set[int]) -> bool:
-    """The decision is not what was proposed when it was taken (the domain then required a reason)."""
-    taken_on = decision.proposal or {}
-    return decision.result != DECISION_FOR.get(taken_on.get("result", ""), "") or decided_ids != _validated(
-        taken_on
-    )
-
-
 def _board_rows(request: HttpRequest, deliberation: Deliberation) -> list[BoardRow]:
     decisions = list(
         deliberation.decisions.select_related(
             "enrolment__candidate", "enrolment__access_route", "enrolment__provider"
         ).prefetch_related(Prefetch("blocks", queryset=BlockDecision.objects.select_related("block")))
     )
-    if deliberation.status == Status.OPEN:
-        # The set-based engine, once for the whole board; a rectification does not count as held what
-        # the decisions it corrects validated.
-        excluding = {d.supersedes_id for d in decisions if d.supersedes_id}
-        current = {
-            p.enrolment_id: p.snapshot()
-            for p in proposals(
-                [d.enrolment_id for d in decisions], on=deliberation.meets_on, excluding=excluding
-            )
-        }
-    else:
-        # Closed by the president: what the jury decided on is what the decisions recorded.
-        current = {d.enrolment_id: d.proposal or {} for d in decisions}
+    current = current_snapshots(deliberation, decisions)
     conflicts = set(
         ConflictOfInterest.objects.filter(
             person_id=request.user.pk, candidate_id__in={d.enrolment.candidate_id for d in decisions}
@@ -593,8 +571,11 @@ def _board_rows(request: HttpRequest, deliberation: Deliberation) -> list[BoardR
                 proposal=snapshot,
                 proposed_codes=[b["code"] for b in snapshot.get("blocks", ()) if b["status"] == VALIDATED],
                 decided_codes=[b.block.code for b in decided],
-                differs=bool(decision.result) and _differs(decision, decided_ids),
-                stale=bool(decision.result) and (decision.proposal or {}) != snapshot,
+                differs=bool(decision.result)
+                and differs_from_proposal(
+                    snapshot=decision.proposal or {}, result=decision.result, validated=decided_ids
+                ),
+                stale=is_stale(decision, snapshot),
                 disagreement=any(r["code"] == "disagreement" for r in snapshot.get("reasons", ())),
                 conflict=decision.enrolment.candidate_id in conflicts,
             )
@@ -745,7 +726,7 @@ def _decision_form(decision: Decision, snapshot: dict, blocks: dict[int, Block],
         initial_blocks = [b.block_id for b in decision.blocks.all() if b.validated]
         initial_result = decision.result
     else:
-        initial_blocks = sorted(_validated(snapshot))
+        initial_blocks = sorted(snapshot_validated(snapshot))
         initial_result = DECISION_FOR.get(snapshot.get("result", ""), "")
     return DecisionForm(
         data,
@@ -795,8 +776,7 @@ def _decision_context(
     enrolment = decision.enrolment
     is_open = deliberation.status == Status.OPEN
     if is_open:
-        excluding = [decision.supersedes_id] if decision.supersedes_id else []
-        proposal = proposal_for(enrolment, on=deliberation.meets_on, excluding=excluding)
+        proposal = proposal_for_decision(decision)
         snapshot, matrix = proposal.snapshot(), proposal.matrix
     else:
         snapshot, matrix = decision.proposal or {}, progress_matrix(enrolment)
@@ -875,8 +855,13 @@ def _decision_context(
             for item in snapshot.get("blocks", ())
         ],
         "reasons": _reason_sentences(snapshot),
-        "stale": bool(decision.result) and (decision.proposal or {}) != snapshot,
-        "differs": bool(decision.result) and _differs(decision, {b.block_id for b in stored_blocks}),
+        "stale": is_stale(decision, snapshot),
+        "differs": bool(decision.result)
+        and differs_from_proposal(
+            snapshot=decision.proposal or {},
+            result=decision.result,
+            validated={b.block_id for b in stored_blocks},
+        ),
         "stored_blocks": stored_blocks,
         "matrix": matrix,
         "prerequisites": check_prerequisites(enrolment),
