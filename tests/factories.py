@@ -12,6 +12,7 @@ from certiflow.frameworks.models import (
     Assessment,
     Block,
     Certification,
+    Certifier,
     Competency,
     Criterion,
     Framework,
@@ -34,6 +35,15 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 class AdministratorFactory(UserFactory):
     is_staff = True
+
+
+class CertifierFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Certifier
+
+    name = factory.Sequence(lambda n: f"École des métiers de la culture {n}")
+    siret = factory.Sequence(lambda n: f"{33115405400000 + n}")
+    website = "https://ecole.example.org/"
 
 
 class CertificationFactory(factory.django.DjangoModelFactory):

@@ -6,6 +6,12 @@
 - ``DJANGO_DEBUG``: ``1`` for development (the default for ``make run``), ``0`` in production.
 - ``DJANGO_ALLOWED_HOSTS``: comma-separated host names.
 - ``CERTIFLOW_DB_CONN_MAX_AGE``: seconds a database connection is kept between requests (default 60).
+- ``CERTIFLOW_PUBLIC_URL``: the address the world reaches the app at; printed in credentials, their QR
+  codes and status lists (default ``http://127.0.0.1:8000``, what ``make run`` serves).
+- ``CERTIFLOW_KEY_PASSPHRASE``: encrypts the certifiers' signing keys; required when ``DJANGO_DEBUG=0``,
+  else kept in ``var/key_passphrase``. Losing it means losing the keys (issued credentials stay valid).
+- ``CERTIFLOW_TASK_BACKEND``: ``immediate`` (default: background work runs inline, in the request or
+  command) or ``database`` (a queue in the database, run by ``certiflow db_worker``).
 """
 
 from __future__ import annotations
@@ -23,20 +29,23 @@ VAR_DIR = Path(os.environ.get("CERTIFLOW_VAR_DIR", Path.cwd() / "var")).resolve(
 DEBUG = os.environ.get("DJANGO_DEBUG", "1") == "1"
 
 
-def _secret_key() -> str:
-    if key := os.environ.get("DJANGO_SECRET_KEY"):
-        return key
+def _local_secret(variable: str, file_name: str) -> str:
+    """The secret in ``variable``; in development only, one generated once and kept in ``var/``."""
+    if value := os.environ.get(variable):
+        return value
     if not DEBUG:
-        raise RuntimeError("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG=0.")
+        raise RuntimeError(f"{variable} must be set when DJANGO_DEBUG=0.")
     VAR_DIR.mkdir(parents=True, exist_ok=True)
-    path = VAR_DIR / "secret_key"
+    path = VAR_DIR / file_name
     if not path.exists():
+        path.touch(mode=0o600)
         path.write_text(secrets.token_urlsafe(50))
-        path.chmod(0o600)
     return path.read_text().strip()
 
 
-SECRET_KEY = _secret_key()
+SECRET_KEY = _local_secret("DJANGO_SECRET_KEY", "secret_key")
+CERTIFLOW_KEY_PASSPHRASE = _local_secret("CERTIFLOW_KEY_PASSPHRASE", "key_passphrase")
+CERTIFLOW_PUBLIC_URL = os.environ.get("CERTIFLOW_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 ALLOWED_HOSTS = [h for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
 
 INSTALLED_APPS = [
@@ -47,12 +56,15 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    "django_tasks",
+    "django_tasks_db",
     "rules.apps.AutodiscoverRulesConfig",
     "certiflow.common",
     "certiflow.frameworks",
     "certiflow.candidates",
     "certiflow.assessment",
     "certiflow.jury",
+    "certiflow.credentials",
     "certiflow.api",
     "certiflow.web",
 ]
@@ -121,6 +133,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+
+_TASK_BACKENDS = {
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+    "database": "django_tasks_db.DatabaseBackend",
+}
+TASKS = {"default": {"BACKEND": _TASK_BACKENDS[os.environ.get("CERTIFLOW_TASK_BACKEND", "immediate")]}}
 
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", _("French")), ("en", _("English"))]

@@ -56,6 +56,7 @@ from certiflow.jury.models import (
     Side,
     ValidatedBlock,
 )
+from certiflow.jury.signals import deliberation_signed
 
 Status = Deliberation.Status
 Result = Decision.Result
@@ -708,6 +709,7 @@ def _sign(actor: AbstractBaseUser, deliberation: Deliberation) -> None:
         obj=deliberation,
         changes={"minutes_sha256": minutes.sha256, "decisions": len(decisions)},
     )
+    deliberation_signed.send(sender=Deliberation, deliberation=deliberation, actor=actor)
 
 
 # --- corrections --------------------------------------------------------------------------------------
