@@ -37,8 +37,8 @@ class Signed:
 REGISTERED_UNTIL = datetime.date(2031, 12, 31)
 
 
-def build_signed() -> Signed:
-    world = build_jury_world(candidates=3, valid_until=REGISTERED_UNTIL)
+def with_certifier(world: JuryWorld) -> JuryWorld:
+    """Name the certification and give it its certifier, as the fiche (seed 003) does."""
     world.certification.title = "Responsable de production de projets culturels"
     world.certification.level = 6
     world.certification.save()
@@ -47,6 +47,11 @@ def build_signed() -> Signed:
             name="ECAD CONSULTANTS - IESA ART&CULTURE", siret="33115405400091", website="https://www.iesa.fr/"
         )
     )
+    return world
+
+
+def build_signed() -> Signed:
+    world = with_certifier(build_jury_world(candidates=3, valid_until=REGISTERED_UNTIL))
     certified, partial, failed = world.enrolments
     for enrolment, marks in ((certified, ALL_MET), (partial, BC01_ONLY), (failed, NONE_MET)):
         world.grade(enrolment, marks)
