@@ -38,8 +38,17 @@ def _local_secret(variable: str, file_name: str) -> str:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     path = VAR_DIR / file_name
     if not path.exists():
-        path.touch(mode=0o600)
-        path.write_text(secrets.token_urlsafe(50))
+        # Written whole under a private name, then linked into place: two processes starting together
+        # (test workers, server and worker) never read a half-written secret, and the first one wins.
+        draft = VAR_DIR / f".{file_name}.{os.getpid()}"
+        draft.touch(mode=0o600)
+        draft.write_text(secrets.token_urlsafe(50))
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
     return path.read_text().strip()
 
 
