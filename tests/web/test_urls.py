@@ -12,6 +12,8 @@ from certiflow.candidates.models import RoleGrant
 from certiflow.jury.domain.deliberations import add_member, create_deliberation, open_deliberation
 from tests.assessment.conftest import build_world
 from tests.factories import CandidateFactory, ProviderFactory, UserFactory, grant
+from tests.web.views.test_credentials import build_cast as build_credentials_cast
+from tests.web.views.test_credentials import fast_pdfs  # noqa: F401 (a fixture)
 from tests.web.views.test_jury import JURY_RULES, MEETS_ON
 
 MEDICAL = "Trouble dys diagnostiqué en 2019"
@@ -213,3 +215,70 @@ def test_deliberation_decision_never_shows_medical_details(client, cast, role):
 
     assert response.status_code == 200
     assert MEDICAL not in response.content.decode()
+
+
+# --- credentials: public pages for anyone, a credential for who may see it -----------------------------
+CREDENTIAL_ROLES = [
+    "administrator",
+    "manager",
+    "other_manager",
+    "jury",
+    "candidate",
+    "other_candidate",
+    "anonymous",
+]
+#: page → expected status per role, in the order of CREDENTIAL_ROLES; the candidate's credential is the
+#: certificate, prepared by the manager's provider. Anonymous visitors are sent to log in (302) except on
+#: what verifiers read.
+CREDENTIAL_PAGES = {
+    "verify": [200] * 7,
+    "verify-stored": [200] * 7,
+    "verify-stored-json": [200] * 7,
+    "status-list": [200] * 7,
+    "did-document": [200] * 7,
+    "achievement": [200] * 7,
+    "achievement-block": [200] * 7,
+    "credential-list": [200] * 6 + [302],
+    "credential-detail": [200, 200, 403, 403, 200, 403, 302],
+    "credential-pdf": [200, 200, 403, 403, 200, 403, 302],
+    "credential-json": [200, 200, 403, 403, 200, 403, 302],
+    "issuance-batch": [200, 404, 404, 403, 404, 404, 302],
+    "deliberation-zip": [200, 404, 404, 403, 404, 404, 302],
+}
+
+
+def _credential_url(name: str, cast) -> str:
+    certificate = cast.certificate
+    framework = cast.deliberation.session.framework
+    args = {
+        "verify-stored": [certificate.pk],
+        "verify-stored-json": [certificate.pk],
+        "status-list": [certificate.status_list_id],
+        "did-document": [certificate.key.certifier_id],
+        "achievement": [framework.certification.code, framework.version],
+        "achievement-block": [framework.certification.code, framework.version, "RNCP39603BC01"],
+        "credential-detail": [certificate.pk],
+        "credential-pdf": [certificate.pk],
+        "credential-json": [certificate.pk],
+        "issuance-batch": [cast.deliberation.pk, cast.deliberation.issuance_batches.get().pk],
+        "deliberation-zip": [cast.deliberation.pk],
+    }.get(name, [])
+    return reverse(f"web:{name}", args=args)
+
+
+@pytest.mark.usefixtures("fast_pdfs")
+@pytest.mark.parametrize("page", list(CREDENTIAL_PAGES))
+def test_credential_page_status_for_each_role(client, db, page):
+    cast = build_credentials_cast()
+    address = _credential_url(page, cast)
+    found = {}
+
+    for role in CREDENTIAL_ROLES:
+        client.logout()
+        if role != "anonymous":
+            client.force_login(cast.users[role])
+        response = client.get(address)
+        found[role] = response.status_code
+        response.close()  # a file response (the zip) keeps its file open until closed, as a server does
+
+    assert found == dict(zip(CREDENTIAL_ROLES, CREDENTIAL_PAGES[page], strict=True))

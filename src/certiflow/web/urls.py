@@ -1,7 +1,7 @@
 from django.urls import path
 
 from . import views
-from .views import candidates, grading, jury, portal, roster, sessions
+from .views import candidates, credentials, grading, jury, portal, roster, sessions
 
 app_name = "web"
 
@@ -98,4 +98,30 @@ urlpatterns = [
     # Candidate portal and audit
     path("me/", portal.portal, name="portal"),
     path("audit/<str:object_type>/<str:object_id>/", portal.audit_log, name="audit-log"),
+    # Credentials
+    path("verify/", credentials.verify, name="verify"),
+    path("verify/<uuid:credential_id>/", credentials.verify_stored, name="verify-stored"),
+    path(
+        "verify/<uuid:credential_id>/credential.json",
+        credentials.verify_stored_json,
+        name="verify-stored-json",
+    ),
+    path("credentials/status/<int:pk>", credentials.status_list, name="status-list"),
+    path("certifiers/<int:pk>/did.json", credentials.did_document, name="did-document"),
+    path("achievements/<str:code>/<str:version>/", credentials.achievement, name="achievement"),
+    path(
+        "achievements/<str:code>/<str:version>/<str:block_code>/",
+        credentials.achievement,
+        name="achievement-block",
+    ),
+    path("deliberations/<int:pk>/issuance/", credentials.issuance_request, name="issuance-request"),
+    path(
+        "deliberations/<int:pk>/issuance/<int:batch_pk>/", credentials.issuance_batch, name="issuance-batch"
+    ),
+    path("deliberations/<int:pk>/credentials.zip", credentials.deliberation_zip, name="deliberation-zip"),
+    path("credentials/", credentials.credential_list, name="credential-list"),
+    path("credentials/<uuid:credential_id>/", credentials.credential_detail, name="credential-detail"),
+    path("credentials/<uuid:credential_id>/revoke/", credentials.credential_revoke, name="credential-revoke"),
+    path("credentials/<uuid:credential_id>.pdf", credentials.credential_pdf, name="credential-pdf"),
+    path("credentials/<uuid:credential_id>.json", credentials.credential_json, name="credential-json"),
 ]

@@ -101,7 +101,7 @@ def test_verify_issued_credential_passes_every_check(issued):
 
 
 def test_verify_detects_a_change_to_any_field(issued):
-    # Every leaf of the signed content (not the proof) changed in turn: the signature must fail each time.
+    # Every leaf of the signed content (not the proof) changed in turn: it never verifies as signed.
     credential = IssuedCredential.objects.filter(kind=IssuedCredential.Kind.CERTIFICATE).first()
     original = json.loads(credential.document)
     paths = [path for path, _value in _leaves(original) if path[0] != "proof"]
@@ -112,7 +112,9 @@ def test_verify_detects_a_change_to_any_field(issued):
             continue
         tampered = copy.deepcopy(original)
         _set(tampered, path, _changed(value))
-        if verify(tampered, now=NOW)["signature"].verdict != Verdict.FAILED:
+        report = verify(tampered, now=NOW)
+        # A changed type can stop verification at the format check; either way nothing passes as signed.
+        if report.ok or report["signature"].verdict == Verdict.PASSED:
             undetected.append(path)
 
     assert len(paths) > 50

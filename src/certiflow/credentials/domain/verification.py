@@ -29,6 +29,7 @@ from enum import StrEnum
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -94,7 +95,10 @@ class Report:
         return all(check.verdict == Verdict.PASSED for check in self.checks)
 
     def __getitem__(self, name: str) -> Check:
-        return next(check for check in self.checks if check.name == name)
+        for check in self.checks:
+            if check.name == name:
+                return check
+        raise KeyError(name)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -477,7 +481,7 @@ def _revoked_message(document: dict[str, Any]) -> str:
     if isinstance(credential_id, str) and credential_id.startswith("urn:uuid:"):
         try:
             local = IssuedCredential.objects.filter(pk=credential_id.removeprefix("urn:uuid:")).first()
-        except (ValueError, TypeError):  # not a UUID: not one of ours
+        except (ValueError, TypeError, ValidationError):  # not a UUID: not one of ours
             local = None
     if local is None or local.revoked_at is None:
         return _("Revoked by its issuer.")

@@ -12,6 +12,7 @@ from certiflow.candidates.domain.accommodations import adapted_conditions
 from certiflow.candidates.domain.prerequisites import check_prerequisites
 from certiflow.candidates.models import Candidate, RoleGrant
 from certiflow.common.models import AuditLogEntry
+from certiflow.credentials.models import IssuedCredential
 from certiflow.jury.domain.selectors import live_validated_blocks, signed_decisions
 from certiflow.jury.models import JuryMember
 
@@ -36,8 +37,9 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def portal(request: HttpRequest) -> HttpResponse:
-    """The candidate's own page: schedule, adapted conditions, published results, prerequisites, and
-    the jury's signed decisions with the blocs they hold (capitalised until the date shown)."""
+    """The candidate's own page: schedule, adapted conditions, published results, prerequisites, the
+    jury's signed decisions with the blocs they hold (capitalised until the date shown), and the bloc
+    attestations and certificates issued to them, to download."""
     candidate = Candidate.objects.filter(user=request.user).first()
     if candidate is None:
         raise Http404
@@ -66,10 +68,21 @@ def portal(request: HttpRequest) -> HttpResponse:
                 "decisions": list(signed_decisions(enrolment)),
             }
         )
+    credentials = (
+        IssuedCredential.objects.filter(candidate=candidate)
+        .select_related("block_decision__block", "decision__deliberation__session__framework__certification")
+        .defer("pdf", "document")
+        .order_by("-issued_at", "-kind", "block_decision__block__position")
+    )
     return render(
         request,
         "web/portal.html",
-        {"candidate": candidate, "items": items, "validated_blocks": list(live_validated_blocks(candidate))},
+        {
+            "candidate": candidate,
+            "items": items,
+            "validated_blocks": list(live_validated_blocks(candidate)),
+            "credentials": list(credentials),
+        },
     )
 
 
