@@ -51,8 +51,17 @@ PATHS = {
     "/api/deliberations/{deliberation_id}/decisions",
     "/api/deliberations/{deliberation_id}/decisions/{decision_id}",
     "/api/deliberations/{deliberation_id}/minutes",
+    "/api/deliberations/{deliberation_id}/issuance",
+    "/api/issuance/{batch_id}",
+    "/api/verify",
+    "/api/credentials",
+    "/api/credentials/{credential_id}",
+    "/api/credentials/{credential_id}/pdf",
+    "/api/credentials/{credential_id}/revoke",
     "/api/audit",
 }
+#: The operations anyone may call: verifying a credential is public.
+PUBLIC = {("post", "/api/verify")}
 
 
 def test_anonymous_call_is_401_json_not_a_login_redirect(client):
@@ -65,7 +74,8 @@ def test_anonymous_call_is_401_json_not_a_login_redirect(client):
 
 
 def test_every_operation_answers_an_anonymous_call_with_401(client):
-    """Each operation is reachable (no two routers claim the same path) and asks for authentication."""
+    """Each operation is reachable (no two routers claim the same path) and asks for authentication,
+    but the public ones (their answer to an empty object: a verification report, not valid)."""
     paths = client.get("/api/openapi.json").json()["paths"]
     operations = [(method, re.sub(r"\{\w+\}", "1", path)) for path, item in paths.items() for method in item]
 
@@ -74,7 +84,8 @@ def test_every_operation_answers_an_anonymous_call_with_401(client):
         for method, url in operations
     }
 
-    assert len(answers) == 36
+    assert len(answers) == 43
+    assert {answers.pop(operation) for operation in PUBLIC} == {200}
     assert set(answers.values()) == {401}
 
 

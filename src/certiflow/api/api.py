@@ -1,7 +1,8 @@
 """The certiflow REST API: ``/api/``, its OpenAPI document at ``/api/openapi.json``, docs at ``/api/docs``.
 
-Every endpoint needs a signed-in user: the browser's Django session (with the CSRF token on changes)
-or HTTP Basic credentials for scripts (:mod:`.security`). The pages' ``LoginRequiredMiddleware`` would
+Every endpoint but ``POST /verify`` (public, as verifying a credential is) needs a signed-in user: the
+browser's Django session (with the CSRF token on changes) or HTTP Basic credentials for scripts
+(:mod:`.security`). The pages' ``LoginRequiredMiddleware`` would
 redirect an anonymous call to the login page; the API answers it 401 JSON instead, so its views are
 marked ``login_not_required`` and ninja's authentication does the check.
 
@@ -18,7 +19,7 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError
 
-from certiflow.api import audit, enrolments, grading, jury, sessions
+from certiflow.api import audit, credentials, enrolments, grading, jury, sessions
 from certiflow.api.security import AUTHENTICATION
 from certiflow.common.domain.errors import Conflict, Refused
 
@@ -38,10 +39,11 @@ api = CertiflowAPI(
     title="certiflow",
     version="1",
     description=(
-        "Enrolments, sessions, grading, jury proposals, decisions and minutes, and the audit log of "
-        "certiflow. Authenticate with the Django "
-        "session (send the CSRF token in X-CSRFToken on changes) or HTTP Basic. A hidden object "
-        "answers 404; a refused change 400, 403 or 409 with `detail`, `hint` and `field`."
+        "Enrolments, sessions, grading, jury proposals, decisions and minutes, credentials (certificates "
+        "and bloc attestations: issuing, revoking, PDFs) and the audit log of certiflow. Authenticate "
+        "with the Django session (send the CSRF token in X-CSRFToken on changes) or HTTP Basic; only "
+        "`POST /api/verify` is public (its body is the credential itself). A hidden object answers "
+        "404; a refused change 400, 403 or 409 with `detail`, `hint` and `field`."
     ),
     urls_namespace="api",
     auth=AUTHENTICATION,
@@ -50,6 +52,7 @@ api.add_router("", enrolments.router)
 api.add_router("", sessions.router)
 api.add_router("", grading.router)
 api.add_router("", jury.router)
+api.add_router("", credentials.router)
 api.add_router("", audit.router)
 
 

@@ -16,6 +16,8 @@ Field names are English; texts (criteria, competencies, messages) are as stored 
 from __future__ import annotations
 
 import datetime
+import json
+import uuid
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -29,6 +31,9 @@ from certiflow.assessment.domain.progress import ProgressMatrix
 from certiflow.assessment.models import Mark
 from certiflow.candidates.domain.prerequisites import check_prerequisites
 from certiflow.candidates.models import Accommodation, Enrolment, ExemptionProposal, PrerequisiteEvidence
+from certiflow.credentials.domain.documents import verification_url
+from certiflow.credentials.domain.verification import CHECKS, Verdict
+from certiflow.credentials.models import IssuanceBatch, IssuedCredential
 from certiflow.jury.domain.engine import CERTIFIED, INCOMPLETE, NOT_CERTIFIED, PARTIAL, Proposal
 from certiflow.jury.models import Decision, Deliberation
 
@@ -45,6 +50,9 @@ ProposalStatus = _values(ExemptionProposal.Status)
 MarkValue = _values(Mark.Value)
 DecisionResult = _values(Decision.Result)
 DeliberationStatus = _values(Deliberation.Status)
+CredentialKind = _values(IssuedCredential.Kind)
+BatchStatus = _values(IssuanceBatch.Status)
+CheckVerdict = Literal[tuple(verdict.value for verdict in Verdict)]
 ProposalResult = Literal[CERTIFIED, PARTIAL, NOT_CERTIFIED, INCOMPLETE]
 
 
@@ -926,3 +934,131 @@ class DecisionIn(Schema):
     )
     reason: str = Field("", description="Required when the decision differs from the proposal.")
     base_revision: int = Field(description="The revision you read; older is a conflict (409).")
+
+
+# --- credentials ---------------------------------------------------------------------------------------
+class CheckOut(Schema):
+    verdict: CheckVerdict = Field(
+        description="passed; failed; or not_checked (could not be checked offline, e.g. another issuer's "
+        "status list)."
+    )
+    message: str
+
+
+class CredentialSummaryOut(Schema):
+    """What the credential says, read from the document whatever its checks (empty when absent)."""
+
+    credential_id: str
+    name: str
+    issuer_id: str
+    issuer_name: str
+    subject_name: str
+    achievement_name: str
+    achievement_code: str
+    achievement_type: str
+    valid_from: str
+    valid_until: str
+
+
+class VerificationOut(Schema):
+    """A verification report (``Report.as_dict``): the verdict, then each check on its own."""
+
+    valid: bool = Field(description="True only when every check passed.")
+    checks: dict[str, CheckOut] = Field(description=f"One entry per check: {', '.join(CHECKS)}.")
+    credential: CredentialSummaryOut
+
+
+class CredentialFilters(FilterSchema):
+    deliberation: Annotated[int | None, FilterLookup("decision__deliberation_id")] = Field(
+        None, description="A deliberation's id."
+    )
+    session: Annotated[int | None, FilterLookup("decision__deliberation__session_id")] = Field(
+        None, description="A session's id."
+    )
+    revoked: bool | None = Field(None, description="true: only revoked credentials; false: only valid ones.")
+
+    def filter_revoked(self, value: bool | None) -> Q:
+        return Q() if value is None else Q(revoked_at__isnull=not value)
+
+
+class CredentialOut(Schema):
+    """A delivered credential (from a credential with its candidate, bloc, decision, session and key
+    loaded)."""
+
+    id: uuid.UUID
+    kind: CredentialKind
+    candidate: CandidateNameOut
+    certification: str = Field(description="The certification's code, e.g. RNCP39603.")
+    block: str | None = Field(description="The bloc's code, for a bloc attestation; null for a certificate.")
+    deliberation_id: int
+    session_id: int
+    issued_at: datetime.datetime
+    issuer: str = Field(description="The did:key of the key that signed it.")
+    pdf_sha256: str
+    verification_url: str = Field(description="The public page its QR code leads to.")
+    revoked_at: datetime.datetime | None
+    revocation_reason: str
+    replaced_by: uuid.UUID | None = Field(description="The corrected credential that replaces it.")
+
+    @staticmethod
+    def resolve_certification(obj: IssuedCredential) -> str:
+        return obj.decision.deliberation.session.framework.certification.code
+
+    @staticmethod
+    def resolve_block(obj: IssuedCredential) -> str | None:
+        return obj.block_decision.block.code if obj.block_decision_id else None
+
+    @staticmethod
+    def resolve_deliberation_id(obj: IssuedCredential) -> int:
+        return obj.decision.deliberation_id
+
+    @staticmethod
+    def resolve_session_id(obj: IssuedCredential) -> int:
+        return obj.decision.deliberation.session_id
+
+    @staticmethod
+    def resolve_issuer(obj: IssuedCredential) -> str:
+        return obj.key.did
+
+    @staticmethod
+    def resolve_verification_url(obj: IssuedCredential) -> str:
+        return verification_url(obj.pk)
+
+    @staticmethod
+    def resolve_replaced_by(obj: IssuedCredential) -> uuid.UUID | None:
+        return obj.replaced_by_id
+
+
+class CredentialDetailOut(CredentialOut):
+    document: dict[str, Any] = Field(
+        description="The signed Open Badges 3.0 credential, as the candidate downloads it (its proof "
+        "covers the content, not the layout)."
+    )
+
+    @staticmethod
+    def resolve_document(obj: IssuedCredential) -> dict[str, Any]:
+        return json.loads(obj.document)
+
+
+class RevocationIn(Schema):
+    reason: str = Field(description="Why it is revoked: shown to whoever verifies it.")
+
+
+class IssuanceBatchOut(Schema):
+    """A request to issue a signed deliberation's credentials, and how far it went."""
+
+    id: int
+    deliberation_id: int
+    status: BatchStatus
+    total: int = Field(description="Decisions to handle.")
+    done: int = Field(description="Decisions handled so far.")
+    issued: int = Field(description="Credentials issued by this batch (none is ever issued twice).")
+    error: str = Field(description="Why the batch failed; empty otherwise.")
+    requested_by: str | None
+    created_at: datetime.datetime
+    started_at: datetime.datetime | None
+    finished_at: datetime.datetime | None
+
+    @staticmethod
+    def resolve_requested_by(obj: IssuanceBatch) -> str | None:
+        return _username(obj.requested_by)

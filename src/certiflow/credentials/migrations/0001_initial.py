@@ -7,118 +7,290 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('candidates', '0001_initial'),
-        ('frameworks', '0002_correspondence'),
-        ('jury', '0001_initial'),
+        ("candidates", "0001_initial"),
+        ("frameworks", "0002_correspondence"),
+        ("jury", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='IssuanceBatch',
+            name="IssuanceBatch",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('queued', 'queued'), ('running', 'running'), ('done', 'done'), ('failed', 'failed')], default='queued', max_length=16, verbose_name='status')),
-                ('total', models.PositiveIntegerField(default=0, verbose_name='decisions to handle')),
-                ('done', models.PositiveIntegerField(default=0, verbose_name='decisions handled')),
-                ('issued', models.PositiveIntegerField(default=0, verbose_name='credentials issued')),
-                ('error', models.TextField(blank=True, verbose_name='error')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('deliberation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='issuance_batches', to='jury.deliberation')),
-                ('requested_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "queued"),
+                            ("running", "running"),
+                            ("done", "done"),
+                            ("failed", "failed"),
+                        ],
+                        default="queued",
+                        max_length=16,
+                        verbose_name="status",
+                    ),
+                ),
+                ("total", models.PositiveIntegerField(default=0, verbose_name="decisions to handle")),
+                ("done", models.PositiveIntegerField(default=0, verbose_name="decisions handled")),
+                ("issued", models.PositiveIntegerField(default=0, verbose_name="credentials issued")),
+                ("error", models.TextField(blank=True, verbose_name="error")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "deliberation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="issuance_batches",
+                        to="jury.deliberation",
+                    ),
+                ),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'issuance batch',
-                'verbose_name_plural': 'issuance batches',
-                'ordering': ['-created_at'],
+                "verbose_name": "issuance batch",
+                "verbose_name_plural": "issuance batches",
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='IssuerKey',
+            name="IssuerKey",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('public_key_multibase', models.CharField(max_length=64, unique=True, verbose_name='public key (Multikey)')),
-                ('encrypted_private_key', models.BinaryField(verbose_name='private key, encrypted (PKCS#8)')),
-                ('status', models.CharField(choices=[('active', 'active'), ('retired', 'retired')], default='active', max_length=16, verbose_name='status')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('retired_at', models.DateTimeField(blank=True, null=True, verbose_name='retired at')),
-                ('retirement_reason', models.TextField(blank=True, verbose_name='reason for the retirement')),
-                ('certifier', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='issuer_keys', to='frameworks.certifier')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "public_key_multibase",
+                    models.CharField(max_length=64, unique=True, verbose_name="public key (Multikey)"),
+                ),
+                ("encrypted_private_key", models.BinaryField(verbose_name="private key, encrypted (PKCS#8)")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("active", "active"), ("retired", "retired")],
+                        default="active",
+                        max_length=16,
+                        verbose_name="status",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("retired_at", models.DateTimeField(blank=True, null=True, verbose_name="retired at")),
+                ("retirement_reason", models.TextField(blank=True, verbose_name="reason for the retirement")),
+                (
+                    "certifier",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="issuer_keys",
+                        to="frameworks.certifier",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'issuer key',
-                'verbose_name_plural': 'issuer keys',
-                'ordering': ['certifier', '-created_at'],
+                "verbose_name": "issuer key",
+                "verbose_name_plural": "issuer keys",
+                "ordering": ["certifier", "-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='StatusList',
+            name="StatusList",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('length', models.PositiveIntegerField(verbose_name='number of entries')),
-                ('bits', models.BinaryField(verbose_name='bits')),
-                ('document', models.TextField(verbose_name='signed status list credential')),
-                ('updated_at', models.DateTimeField(verbose_name='updated at')),
-                ('key', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='status_lists', to='credentials.issuerkey')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("length", models.PositiveIntegerField(verbose_name="number of entries")),
+                ("bits", models.BinaryField(verbose_name="bits")),
+                ("document", models.TextField(verbose_name="signed status list credential")),
+                ("updated_at", models.DateTimeField(verbose_name="updated at")),
+                (
+                    "key",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="status_lists",
+                        to="credentials.issuerkey",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'status list',
-                'verbose_name_plural': 'status lists',
-                'ordering': ['key', 'id'],
+                "verbose_name": "status list",
+                "verbose_name_plural": "status lists",
+                "ordering": ["key", "id"],
             },
         ),
         migrations.CreateModel(
-            name='IssuedCredential',
+            name="IssuedCredential",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('kind', models.CharField(choices=[('certificate', 'certificate'), ('block_attestation', 'bloc attestation')], max_length=24, verbose_name='kind')),
-                ('status_index', models.PositiveIntegerField(verbose_name='index in the status list')),
-                ('document', models.TextField(verbose_name='signed credential (JSON)')),
-                ('pdf', models.BinaryField(verbose_name='PDF')),
-                ('pdf_sha256', models.CharField(max_length=64, verbose_name='SHA-256 of the PDF')),
-                ('issued_at', models.DateTimeField(verbose_name='issued at')),
-                ('revoked_at', models.DateTimeField(blank=True, null=True, verbose_name='revoked at')),
-                ('revocation_reason', models.TextField(blank=True, verbose_name='reason for the revocation')),
-                ('batch', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='credentials', to='credentials.issuancebatch')),
-                ('block_decision', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='credentials', to='jury.blockdecision')),
-                ('candidate', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='credentials', to='candidates.candidate')),
-                ('decision', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='credentials', to='jury.decision')),
-                ('replaced_by', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='replaces', to='credentials.issuedcredential')),
-                ('revoked_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('key', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='credentials', to='credentials.issuerkey')),
-                ('status_list', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='credentials', to='credentials.statuslist')),
+                (
+                    "id",
+                    models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("certificate", "certificate"), ("block_attestation", "bloc attestation")],
+                        max_length=24,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("status_index", models.PositiveIntegerField(verbose_name="index in the status list")),
+                ("document", models.TextField(verbose_name="signed credential (JSON)")),
+                ("pdf", models.BinaryField(verbose_name="PDF")),
+                ("pdf_sha256", models.CharField(max_length=64, verbose_name="SHA-256 of the PDF")),
+                ("issued_at", models.DateTimeField(verbose_name="issued at")),
+                ("revoked_at", models.DateTimeField(blank=True, null=True, verbose_name="revoked at")),
+                ("revocation_reason", models.TextField(blank=True, verbose_name="reason for the revocation")),
+                (
+                    "batch",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="credentials",
+                        to="credentials.issuancebatch",
+                    ),
+                ),
+                (
+                    "block_decision",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="credentials",
+                        to="jury.blockdecision",
+                    ),
+                ),
+                (
+                    "candidate",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="credentials",
+                        to="candidates.candidate",
+                    ),
+                ),
+                (
+                    "decision",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="credentials",
+                        to="jury.decision",
+                    ),
+                ),
+                (
+                    "replaced_by",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="replaces",
+                        to="credentials.issuedcredential",
+                    ),
+                ),
+                (
+                    "revoked_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "key",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="credentials",
+                        to="credentials.issuerkey",
+                    ),
+                ),
+                (
+                    "status_list",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="credentials",
+                        to="credentials.statuslist",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'issued credential',
-                'verbose_name_plural': 'issued credentials',
-                'ordering': ['candidate', 'kind', 'issued_at'],
+                "verbose_name": "issued credential",
+                "verbose_name_plural": "issued credentials",
+                "ordering": ["candidate", "kind", "issued_at"],
             },
         ),
         migrations.AddConstraint(
-            model_name='issuerkey',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'active')), fields=('certifier',), name='issuerkey_one_active_per_certifier'),
+            model_name="issuerkey",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status", "active")),
+                fields=("certifier",),
+                name="issuerkey_one_active_per_certifier",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='issuedcredential',
-            constraint=models.UniqueConstraint(condition=models.Q(('kind', 'certificate')), fields=('decision',), name='credential_one_certificate_per_decision'),
+            model_name="issuedcredential",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("kind", "certificate")),
+                fields=("decision",),
+                name="credential_one_certificate_per_decision",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='issuedcredential',
-            constraint=models.UniqueConstraint(condition=models.Q(('kind', 'block_attestation')), fields=('block_decision',), name='credential_one_attestation_per_block_decision'),
+            model_name="issuedcredential",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("kind", "block_attestation")),
+                fields=("block_decision",),
+                name="credential_one_attestation_per_block_decision",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='issuedcredential',
-            constraint=models.UniqueConstraint(fields=('status_list', 'status_index'), name='credential_unique_status_entry'),
+            model_name="issuedcredential",
+            constraint=models.UniqueConstraint(
+                fields=("status_list", "status_index"), name="credential_unique_status_entry"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='issuedcredential',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('block_decision__isnull', True), ('kind', 'certificate')), models.Q(('block_decision__isnull', False), ('kind', 'block_attestation')), _connector='OR'), name='credential_attestation_has_its_bloc'),
+            model_name="issuedcredential",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("block_decision__isnull", True), ("kind", "certificate")),
+                    models.Q(("block_decision__isnull", False), ("kind", "block_attestation")),
+                    _connector="OR",
+                ),
+                name="credential_attestation_has_its_bloc",
+            ),
         ),
     ]

@@ -56,11 +56,11 @@ class Command(BaseCommand):
         rotate.add_argument("--as", dest="username", help=_("Administrator who rotates it."))
 
     def handle(self, *args, action, **options):
-        self.out = Console(file=self.stdout._out, highlight=False, soft_wrap=True)
+        self.out = Console(file=self.stdout._out, highlight=False, soft_wrap=True, emoji=False)
         try:
             getattr(self, f"_{action.replace('-', '_')}")(**options)
         except Refused as refusal:
-            Console(file=self.stderr._out, highlight=False).print(
+            Console(file=self.stderr._out, highlight=False, emoji=False).print(
                 f"[red]{escape(_('Refused:'))}[/red] {escape(str(refusal))}"
             )
             raise CommandError(_("Nothing was written."), returncode=EXIT_REFUSED) from refusal

@@ -88,7 +88,7 @@ class Command(BaseCommand):
             ) from error
 
     def _print(self, report, file: str) -> None:
-        out = Console(file=self.stdout._out, highlight=False, soft_wrap=True)
+        out = Console(file=self.stdout._out, highlight=False, soft_wrap=True, emoji=False)
         summary = report.summary
         out.print(escape(file))
         if summary.name:

@@ -1,13 +1,16 @@
-"""``certiflow demo``: a realistic session built through the domain, at the enrolled, graded or
-deliberated stage (the command lives in the jury app since the deliberated stage)."""
+"""``certiflow demo``: a realistic session built through the domain, at the enrolled, graded, deliberated
+or issued stage (the command lives in the credentials app, the highest layer its stages reach)."""
 
 import hashlib
+import re
 from io import StringIO
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.db.models import Q
+from django.test import Client
+from django.utils import translation
 
 from certiflow.assessment.domain.demo import DEFAULT_PASSWORD, EVALUATORS, SESSION_TITLE, luhn_complete
 from certiflow.assessment.domain.progress import FAILED, VALIDATED, progress_matrices
@@ -24,6 +27,9 @@ from certiflow.candidates.models import (
     RoleGrant,
 )
 from certiflow.common.models import AuditLogEntry
+from certiflow.credentials.domain.selectors import visible_credentials
+from certiflow.credentials.domain.verification import Verdict, verify
+from certiflow.credentials.models import IssuanceBatch, IssuedCredential, IssuerKey
 from certiflow.jury.domain.demo import JURY_MEETS_ON, SEATS
 from certiflow.jury.domain.engine import DECISION_FOR
 from certiflow.jury.models import (
@@ -369,3 +375,113 @@ def test_demo_deliberated_follows_a_partial_proposal_with_every_bloc_validated()
     ]
     assert every_bloc
     assert all((d.proposed_result, d.reason) == ("partial", "") for d in every_bloc)
+
+
+# --- the issued stage ----------------------------------------------------------------------------------
+def issued_written() -> tuple[int, ...]:
+    return (
+        *written(),
+        IssuedCredential.objects.count(),
+        IssuanceBatch.objects.count(),
+        IssuerKey.objects.count(),
+    )
+
+
+def test_demo_issued_issues_the_deliberation_s_credentials_through_the_domain():
+    output = run("--stage", "issued", "--candidates", "6")
+
+    # One batch, done, for the signed deliberation; what each decision entitles its candidate to.
+    deliberation = Deliberation.objects.get()
+    assert deliberation.status == "closed"
+    batch = IssuanceBatch.objects.get()
+    assert (batch.deliberation, batch.status, batch.error) == (deliberation, "done", "")
+    assert batch.requested_by.username == "admin"
+    decisions = list(Decision.objects.filter(deliberation=deliberation).prefetch_related("blocks"))
+    certified = [d for d in decisions if d.result == "certified"]
+    attested = [
+        b for d in decisions if d.result in ("certified", "partial") for b in d.blocks.all() if b.validated
+    ]
+    assert certified
+    credentials = IssuedCredential.objects.all()
+    assert credentials.filter(kind="certificate").count() == len(certified)
+    assert credentials.filter(kind="block_attestation").count() == len(attested)
+    assert batch.issued == credentials.count()
+
+    # Signed by the one certifier of the demo référentiel (copied from seed 003), whose key was created.
+    certification = deliberation.session.framework.certification
+    (certifier,) = certification.certifiers.all()
+    assert certifier.name == "ECAD CONSULTANTS - IESA ART&CULTURE"
+    key = IssuerKey.objects.get()
+    assert (key.certifier, key.status) == (certifier, "active")
+    for credential in credentials:
+        report = verify(credential.document)
+        assert [
+            report[name].verdict for name in ("format", "schema", "signature", "issuer", "revocation")
+        ] == [Verdict.PASSED] * 5, report.as_dict()
+
+    # What it prints: the progress, the counts, an account with a certificate, where to verify it.
+    total = credentials.count()
+    assert "Issuing" in output
+    assert f"{batch.total}/{batch.total}" in output
+    assert (
+        f"Credentials issued (batch {batch.pk}): {total} — certificates: {len(certified)}, "
+        f"bloc attestations: {len(attested)}."
+    ) in output
+    assert f"signed by {key.did}." in output
+    assert f"certificates: {len(certified)}" in output
+    account = re.search(r"Candidate account with a certificate: (\S+) ", output).group(1)
+    certificate = credentials.get(kind="certificate", candidate__user__username=account)
+    assert (
+        f"Certificate {certificate.pk}: verify it at http://127.0.0.1:8000/verify/{certificate.pk}/" in output
+    )
+    assert "http://127.0.0.1:8000/verify/." in output
+    assert f"certiflow credentials export DIR --deliberation {deliberation.pk}" in output
+    assert "stage issued" in output
+
+    # That candidate signs in with the demo password and sees their certificate (the portal's list, the API).
+    user = get_user_model().objects.get(username=account)
+    assert user.check_password(DEFAULT_PASSWORD)
+    assert certificate in visible_credentials(user)
+    client = Client()
+    assert client.login(username=account, password=DEFAULT_PASSWORD)
+    with translation.override("en"):  # the request activates the page's language; keep the test's
+        listed = client.get("/api/credentials?limit=100").json()["items"]
+    assert str(certificate.pk) in {item["id"] for item in listed}
+    assert {item["candidate"]["id"] for item in listed} == {user.candidate.pk}
+
+    # Twice: refused, and nothing is written.
+    counts = issued_written()
+    error, errors = refused("--stage", "issued", "--candidates", "6")
+    assert error.returncode == 2
+    assert "already has its credentials issued: the demo issues once per database" in " ".join(errors.split())
+    assert issued_written() == counts
+
+
+def test_demo_issued_issues_an_existing_deliberated_demo_once_it_has_its_certifier():
+    run("--stage", "deliberated", "--candidates", "6")
+    certification = Deliberation.objects.get().session.framework.certification
+    (certifier,) = certification.certifiers.all()
+    certification.certifiers.clear()
+    counts = issued_written()
+
+    # Without exactly one certifier, issuing is refused and nothing is written.
+    error, errors = refused("--stage", "issued")
+    assert error.returncode == 2
+    assert f"Certification {certification.code} must have exactly one certifier" in " ".join(errors.split())
+    assert issued_written() == counts
+
+    certification.certifiers.add(certifier)
+    output = run("--stage", "issued")
+
+    assert "already signed: its credentials were issued as it stands" in output
+    assert written()[:4] == counts[:4]  # no new enrolment, deliberation, decision or account
+    assert IssuanceBatch.objects.get().status == "done"
+    assert IssuedCredential.objects.filter(kind="certificate").exists()
+    assert "Accounts (password" not in output  # no account was made
+
+    # Once issued, issuing again is refused and writes nothing.
+    counts = issued_written()
+    error, errors = refused("--stage", "issued")
+    assert error.returncode == 2
+    assert "already has its credentials issued: the demo issues once per database" in " ".join(errors.split())
+    assert issued_written() == counts
