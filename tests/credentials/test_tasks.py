@@ -16,11 +16,11 @@ def database_queue(settings):
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 
-def test_issuance_waits_in_the_database_queue_until_the_worker_runs_it(
-    signed, database_queue, django_capture_on_commit_callbacks
-):
-    with django_capture_on_commit_callbacks(execute=True):
-        batch = request_issuance(actor=signed.world.admin, deliberation=signed.deliberation)
+# The worker closes the database connection after each task, as it should in production: the test data
+# must be committed for that, so this test runs outside a wrapping transaction.
+@pytest.mark.django_db(transaction=True)
+def test_issuance_waits_in_the_database_queue_until_the_worker_runs_it(signed, database_queue):
+    batch = request_issuance(actor=signed.world.admin, deliberation=signed.deliberation)
     batch.refresh_from_db()
     queued = (batch.status, IssuedCredential.objects.count())
 
