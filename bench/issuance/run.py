@@ -249,7 +249,7 @@ def first_credential_inputs(deliberation) -> dict:
         "verification_method": issuer.key.verification_method,
         "created": now,
     }
-    printed = issuer._printed(
+    printed = issuer.printed(
         credential_id=credential_id,
         kind="certificate",
         decision=decision,

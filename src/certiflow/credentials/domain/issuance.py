@@ -21,7 +21,7 @@ import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, transaction
@@ -139,7 +139,7 @@ class _Issuer:
         text = json.dumps(signed, ensure_ascii=False, indent=2)
         replaced = _replaced(decision, plan, block)
         pdf = pdfs.render_pdf(
-            self._printed(
+            self.printed(
                 credential_id=credential_id,
                 kind=plan.kind,
                 decision=decision,
@@ -169,35 +169,27 @@ class _Issuer:
             replaced.save(update_fields=["replaced_by"])
         return issued
 
-    def _printed(
+    def printed(
         self,
         *,
-        credential_id,
-        kind,
-        decision,
-        block_decision,
-        valid_until,
-        issued_at,
-        replaces,
-        credential_json,
-    ):
+        credential_id: uuid.UUID,
+        kind: str,
+        decision: Decision,
+        block_decision: BlockDecision | None,
+        valid_until: date | None,
+        issued_at: datetime,
+        replaces: str,
+        credential_json: str,
+    ) -> pdfs.PrintedCredential:
+        """What the PDF prints: a certificate lists every bloc validated, an attestation its own bloc."""
         candidate = decision.enrolment.candidate
-        if block_decision is None:
-            blocks = tuple(
-                pdfs.PrintedBlock(
-                    code=self.blocks[b.block_id].code,
-                    title=self.blocks[b.block_id].title,
-                    ground=GROUND_LABELS.get(b.source, "") if b.source != Source.GRADED else "",
-                )
-                for b in sorted(decision.blocks.all(), key=lambda b: self.blocks[b.block_id].position)
-                if b.validated
+        shown = [block_decision] if block_decision else [b for b in decision.blocks.all() if b.validated]
+        blocks = tuple(
+            pdfs.PrintedBlock(
+                code=self.blocks[b.block_id].code, title=self.blocks[b.block_id].title, ground=_ground(b)
             )
-        else:
-            block = self.blocks[block_decision.block_id]
-            ground = (
-                GROUND_LABELS.get(block_decision.source, "") if block_decision.source != Source.GRADED else ""
-            )
-            blocks = (pdfs.PrintedBlock(code=block.code, title=block.title, ground=ground),)
+            for b in sorted(shown, key=lambda b: self.blocks[b.block_id].position)
+        )
         return pdfs.PrintedCredential(
             kind=kind,
             credential_id=str(credential_id),
@@ -220,6 +212,11 @@ class _Issuer:
             replaces=replaces,
             credential_json=credential_json,
         )
+
+
+def _ground(block_decision: BlockDecision) -> str:
+    """How the printed document names a bloc's ground; nothing for a bloc simply evaluated."""
+    return "" if block_decision.source == Source.GRADED else GROUND_LABELS.get(block_decision.source, "")
 
 
 def _replaced(decision: Decision, plan: Planned, block: Block | None) -> IssuedCredential | None:

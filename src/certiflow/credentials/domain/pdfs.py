@@ -30,6 +30,8 @@ from django.utils import dateformat, timezone, translation
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
+from certiflow.common.domain import pdf
+
 #: Certificates and attestations are French legal records, whatever the language of whoever issues them.
 LANGUAGE = "fr"
 #: Dates on the documents are the certifier's local dates.
@@ -55,8 +57,8 @@ TEMPLATES = {
 }
 
 
-class PdfRenderingError(RuntimeError):
-    """The PDF could not be rendered (for instance the template asked for an external resource)."""
+#: Raised when the template asks for an external resource (nothing is fetched).
+PdfRenderingError = pdf.PdfRenderingError
 
 
 @dataclass(frozen=True)
@@ -154,24 +156,8 @@ def html_to_pdf(html: str) -> bytes:
 
 
 def layout(html: str):
-    """Lay ``html`` out in pages with WeasyPrint (a ``weasyprint.Document``), fetching no URL.
-
-    WeasyPrint is imported here, not at the top: it takes a second to import and needs Pango, which
-    only the processes that print need.
-    """
-    import weasyprint
-    from weasyprint.urls import FatalURLFetchingError, URLFetcher
-
-    class RefuseEveryURL(URLFetcher):
-        def fetch(self, url, headers=None):
-            raise ValueError(f"the credential PDF is self-contained; refusing to fetch {url[:80]}")
-
-    try:
-        return weasyprint.HTML(
-            string=html, base_url=None, url_fetcher=RefuseEveryURL(fail_on_errors=True)
-        ).render(pdf_tags=True)
-    except FatalURLFetchingError as error:  # a BaseException: turn it into an ordinary error
-        raise PdfRenderingError(f"{error}: {error.__cause__}") from error
+    """Lay ``html`` out in pages (a ``weasyprint.Document``), fetching no URL."""
+    return pdf.layout(html, what="the credential PDF")
 
 
 def write_pdf(

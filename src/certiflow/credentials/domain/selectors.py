@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from certiflow.candidates.rules import managed_provider_ids
 from certiflow.credentials.models import IssuedCredential
@@ -20,3 +20,15 @@ def visible_credentials(user) -> QuerySet[IssuedCredential]:
     return credentials.filter(
         Q(candidate__user=user) | Q(decision__enrolment__provider_id__in=managed_provider_ids(user))
     )
+
+
+def issuance_summary(deliberation) -> dict:
+    """A deliberation's last issuance batch and its credentials counted by kind (two queries)."""
+    Kind = IssuedCredential.Kind
+    counts = IssuedCredential.objects.filter(decision__deliberation=deliberation).aggregate(
+        total=Count("pk"),
+        certificates=Count("pk", filter=Q(kind=Kind.CERTIFICATE)),
+        attestations=Count("pk", filter=Q(kind=Kind.BLOCK_ATTESTATION)),
+        revoked=Count("pk", filter=Q(revoked_at__isnull=False)),
+    )
+    return {"batch": deliberation.issuance_batches.first(), **counts}

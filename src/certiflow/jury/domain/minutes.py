@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy as _
 
 from certiflow.assessment.models import Session
 from certiflow.candidates.models import Candidate
+from certiflow.common.domain import pdf
 from certiflow.frameworks.models import AccessRoute, Block
 from certiflow.jury.models import (
     BlockDecision,
@@ -54,8 +55,8 @@ BLOCK_PROPOSAL_LABELS = {
 }
 
 
-class MinutesRenderingError(RuntimeError):
-    """The minutes could not be rendered (for instance the template asked for an external resource)."""
+#: The minutes could not be rendered (for instance the template asked for an external resource).
+MinutesRenderingError = pdf.PdfRenderingError
 
 
 @dataclass(frozen=True)
@@ -197,24 +198,8 @@ def minutes_context(*, deliberation: Deliberation, signed_at: datetime) -> dict[
 
 
 def html_to_pdf(html: str) -> bytes:
-    """Render ``html`` (self-contained: no URL is fetched) to PDF bytes with WeasyPrint.
-
-    WeasyPrint is imported here, not at the top: it takes a second to import and needs Pango, which
-    only signing (and the PDF of other records) needs, not every process that imports the jury domain.
-    """
-    import weasyprint
-    from weasyprint.urls import FatalURLFetchingError, URLFetcher
-
-    class RefuseEveryURL(URLFetcher):
-        def fetch(self, url, headers=None):
-            raise ValueError(f"the minutes are self-contained; refusing to fetch {url[:80]}")
-
-    try:
-        return weasyprint.HTML(
-            string=html, base_url=None, url_fetcher=RefuseEveryURL(fail_on_errors=True)
-        ).write_pdf(pdf_tags=True)
-    except FatalURLFetchingError as error:  # a BaseException: turn it into an ordinary error
-        raise MinutesRenderingError(f"{error}: {error.__cause__}") from error
+    """Render ``html`` (self-contained: no URL is fetched) to tagged PDF bytes."""
+    return pdf.layout(html, what="the minutes").write_pdf(pdf_tags=True)
 
 
 def _decision_row(decision: Decision) -> DecisionRow:

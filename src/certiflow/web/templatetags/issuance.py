@@ -4,21 +4,12 @@ the credentials app's): the last issuance batch and how many credentials were is
 from __future__ import annotations
 
 from django import template
-from django.db.models import Count, Q
 
-from certiflow.credentials.models import IssuedCredential
+from certiflow.credentials.domain import selectors
 
 register = template.Library()
-Kind = IssuedCredential.Kind
 
 
 @register.simple_tag
 def issuance_summary(deliberation) -> dict:
-    """The deliberation's last batch and its credentials counted by kind (two queries)."""
-    counts = IssuedCredential.objects.filter(decision__deliberation=deliberation).aggregate(
-        total=Count("pk"),
-        certificates=Count("pk", filter=Q(kind=Kind.CERTIFICATE)),
-        attestations=Count("pk", filter=Q(kind=Kind.BLOCK_ATTESTATION)),
-        revoked=Count("pk", filter=Q(revoked_at__isnull=False)),
-    )
-    return {"batch": deliberation.issuance_batches.first(), **counts}
+    return selectors.issuance_summary(deliberation)
