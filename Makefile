@@ -5,6 +5,8 @@ BIN    := $(VENV)/bin
 UV_VERSION := 0.13.8
 HOST   ?= 127.0.0.1:8000
 export CERTIFLOW_VAR_DIR ?= $(CURDIR)/var
+# Credentials print the address the app is reached at (QR codes, status lists): the one it serves.
+export CERTIFLOW_PUBLIC_URL ?= http://$(HOST)
 export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: help run serve install install-dev migrate seed admin test lint format check-format pytest messages lock bench clean
